@@ -1,0 +1,1 @@
+"""Durable orchestration: the Inngest client, the functions, the store and the integrations."""
