@@ -1,0 +1,68 @@
+"""The web app: health, the Inngest serve endpoint, and (later) webhooks and the console."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import fastapi
+import inngest
+import inngest.fast_api
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+
+from workflows.client import create_inngest_client
+from workflows.config import Settings
+from workflows.functions import create_functions
+from workflows.store import create_engine, session_factory
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the app; the database engine is opened in the lifespan and closed with it."""
+    settings = settings or Settings()
+    client = create_inngest_client(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = create_engine(settings)
+        app.state.db = db
+        app.state.sessions = session_factory(db)
+        try:
+            yield
+        finally:
+            await db.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            # Last: the sub-app answers /api/inngest and 404s everything else.
+            Mount("", app=_inngest_app(client)),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.inngest = client
+    return app
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """200 when the database answers, 503 when it does not."""
+    try:
+        async with request.app.state.db.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as error:
+        # Only the kind of failure: the message may carry the database's address.
+        return JSONResponse(
+            {"ok": False, "db": False, "error": type(error).__name__}, status_code=503
+        )
+    return JSONResponse({"ok": True, "db": True})
+
+
+def _inngest_app(client: inngest.Inngest) -> fastapi.FastAPI:
+    # The SDK has no Starlette adapter; its FastAPI one is public API, so it serves a sub-app.
+    sub = fastapi.FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    inngest.fast_api.serve(sub, client, create_functions(client))
+    return sub

@@ -1,0 +1,100 @@
+"""The web app answers health checks and serves our functions through the Inngest SDK."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.console.conftest import AppClient
+from tests.stand_in import StandIn
+from workflows.config import Settings
+from workflows.functions.ping import PING_EVENT
+
+PING_ID = "support-agent-ping"
+
+
+def _pointed_at(stand_in: StandIn, settings: Settings) -> Settings:
+    port = int(stand_in.url.rsplit(":", 1)[1])
+    return settings.model_copy(update={"engine_port": port})
+
+
+async def test_healthz_reports_a_reachable_database(
+    app_client: AppClient, settings: Settings
+) -> None:
+    async with app_client(settings) as client:
+        response = await client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "db": True}
+
+
+async def test_healthz_is_503_when_the_database_cannot_be_opened(
+    app_client: AppClient, settings: Settings, tmp_path: Path
+) -> None:
+    broken = settings.model_copy(
+        update={"database_url": f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'x.db'}"}
+    )
+    async with app_client(broken) as client:
+        response = await client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["db"] is False
+
+
+async def test_get_api_inngest_describes_the_served_functions(
+    app_client: AppClient, settings: Settings
+) -> None:
+    async with app_client(settings) as client:
+        response = await client.get("/api/inngest")
+
+    assert response.status_code == 200
+    assert response.json()["function_count"] == 1
+
+
+async def test_put_api_inngest_registers_the_functions_with_the_engine(
+    app_client: AppClient, settings: Settings, stand_in: StandIn
+) -> None:
+    stand_in.reply("POST", "/fn/register", body={"ok": True})
+
+    async with app_client(_pointed_at(stand_in, settings)) as client:
+        response = await client.put("/api/inngest")
+
+    assert response.status_code == 200
+    [registration] = stand_in.received("POST", "/fn/register")
+    body = registration.json()
+    assert body["appname"] == "support-agent"
+    assert body["url"] == "http://testserver/api/inngest"
+    [function] = body["functions"]
+    assert function["id"] == PING_ID
+    assert function["triggers"] == [{"event": PING_EVENT}]
+    runtime = function["steps"]["step"]["runtime"]
+    assert runtime["url"] == f"http://testserver/api/inngest?fnId={PING_ID}&stepId=step"
+
+
+async def test_post_api_inngest_runs_the_ping_function(
+    app_client: AppClient, settings: Settings
+) -> None:
+    call = {
+        "event": {"name": PING_EVENT, "data": {"sent_at": "2026-01-01T00:00:00Z"}},
+        "events": [{"name": PING_EVENT, "data": {"sent_at": "2026-01-01T00:00:00Z"}}],
+        "steps": {},
+        "ctx": {
+            "run_id": "run-1",
+            "attempt": 0,
+            "max_attempts": 1,
+            "disable_immediate_execution": False,
+            "use_api": False,
+            "stack": {"stack": [], "current": 0},
+        },
+        "use_api": False,
+        "version": 1,
+    }
+    async with app_client(settings) as client:
+        response = await client.post(
+            "/api/inngest", params={"fnId": PING_ID, "stepId": "step"}, json=call
+        )
+
+    assert response.status_code == 206
+    [op] = response.json()
+    assert op["op"] == "StepRun"
+    assert op["displayName"] == "pong"
+    assert op["data"] == {"pong": True, "sent_at": "2026-01-01T00:00:00Z"}
