@@ -1,0 +1,133 @@
+"""A real serve endpoint (FastAPI + the Inngest SDK under uvicorn) and a real engine, in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import fastapi
+import httpx
+import inngest
+import inngest.fast_api
+import uvicorn
+from starlette.types import ASGIApp
+
+from workflows.engine import Engine, ManualClock
+
+EVENT_KEY = "test-key"
+T = TypeVar("T")
+SETTLE_LIMIT = 20.0  # seconds of real work before a test gives up
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def serve(app: ASGIApp, port: int) -> AsyncIterator[None]:
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
+        await asyncio.sleep(0.005)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
+
+
+def make_client(engine_url: str, signing_key: str | None = None) -> inngest.Inngest:
+    return inngest.Inngest(
+        app_id="t",
+        api_base_url=engine_url,
+        event_api_base_url=engine_url,
+        event_key=EVENT_KEY,
+        signing_key=signing_key,
+        is_production=signing_key is not None,
+    )
+
+
+@dataclass
+class Harness:
+    engine: Engine
+    clock: ManualClock
+    engine_url: str
+    http: httpx.AsyncClient
+
+    async def send(self, name: str, data: dict[str, Any] | None = None, **extra: Any) -> str:
+        response = await self.http.post(
+            f"{self.engine_url}/e/{EVENT_KEY}", json={"name": name, "data": data or {}, **extra}
+        )
+        response.raise_for_status()
+        return str(response.json()["ids"][0])
+
+    async def runs(self, event_id: str) -> list[dict[str, Any]]:
+        response = await self.http.get(f"{self.engine_url}/v1/events/{event_id}/runs")
+        return list(response.json()["data"])
+
+    async def finished_run(self, event_id: str) -> dict[str, Any]:
+        """The event's single run once it has ended."""
+        return (await self.finished_runs(event_id, 1))[0]
+
+    async def finished_runs(self, event_id: str, count: int) -> list[dict[str, Any]]:
+        async def ended() -> list[dict[str, Any]] | None:
+            runs = await self.runs(event_id)
+            done = len(runs) >= count and all(r["status"] != "Running" for r in runs)
+            return runs if done else None
+
+        return await self.settle(ended)
+
+    async def settle(self, check: Callable[[], Awaitable[T | None]]) -> T:
+        """Wait for the engine's work (not for time) until `check` returns a value."""
+        progress = self.engine.progress
+        async with asyncio.timeout(SETTLE_LIMIT):
+            while True:
+                progress.clear()
+                result = await check()
+                if result is not None:
+                    return result
+                with contextlib.suppress(TimeoutError):
+                    # a backstop for work that finishes without a job ending, such as a sync
+                    await asyncio.wait_for(progress.wait(), 0.2)
+
+
+@contextlib.asynccontextmanager
+async def running_harness(
+    database_url: str,
+    functions: Sequence[inngest.Function[Any]],
+    client: inngest.Inngest,
+    engine_port: int,
+    *,
+    signing_key: str | None = None,
+    clock: ManualClock | None = None,
+) -> AsyncIterator[Harness]:
+    app_port = free_port()
+    app = fastapi.FastAPI()
+    inngest.fast_api.serve(app, client, list(functions))
+    clock = clock or ManualClock()
+    engine = Engine(
+        database_url=database_url,
+        app_urls=[f"http://127.0.0.1:{app_port}/api/inngest"],
+        signing_key=signing_key,
+        clock=clock,
+    )
+    engine_url = f"http://127.0.0.1:{engine_port}"
+    async with (
+        serve(app, app_port),
+        serve(engine.asgi, engine_port),
+        httpx.AsyncClient() as http,
+    ):
+        await engine.start()
+        try:
+            await asyncio.wait_for(engine.synced.wait(), 10)
+            yield Harness(engine=engine, clock=clock, engine_url=engine_url, http=http)
+        finally:
+            await engine.stop()

@@ -1,0 +1,136 @@
+"""The engine's HTTP API: Inngest's event API, app registration and the runs REST API."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Row
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from workflows.engine.protocol import hashed_signing_key
+from workflows.engine.registry import FunctionDef, RegistrationError
+
+if TYPE_CHECKING:
+    from workflows.engine.engine import Engine
+
+MAX_BODY_BYTES = 3 * 1024 * 1024
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message, "status": status}, status_code=status)
+
+
+async def _json_body(request: Request) -> Any:
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise _BadRequest(413, "body too large")
+    try:
+        return json.loads(body)
+    except ValueError as err:
+        raise _BadRequest(400, f"body is not valid JSON: {err}") from err
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _validate_events(payload: Any) -> list[dict[str, Any]]:
+    events = payload if isinstance(payload, list) else [payload]
+    if not events:
+        raise _BadRequest(400, "no events in body")
+    for index, event in enumerate(events):
+        where = f"event {index}"
+        if not isinstance(event, dict):
+            raise _BadRequest(400, f"{where}: must be an object")
+        if not isinstance(event.get("name"), str) or not event["name"]:
+            raise _BadRequest(400, f"{where}: name must be a non-empty string")
+        if not isinstance(event.get("data", {}), dict):
+            raise _BadRequest(400, f"{where}: data must be an object")
+        if "id" in event and (not isinstance(event["id"], str) or not event["id"]):
+            raise _BadRequest(400, f"{where}: id must be a non-empty string")
+        if "ts" in event and not isinstance(event["ts"], int):
+            raise _BadRequest(400, f"{where}: ts must be an integer (ms)")
+    return events
+
+
+def run_json(row: Row[Any]) -> dict[str, Any]:
+    """A run shaped like Inngest's REST API."""
+    return {
+        "run_id": row.id,
+        "function_id": row.function_id,
+        "event_id": row.event_id,
+        "status": row.status,
+        "output": row.output if row.status == "Completed" else row.error,
+        "run_started_at": row.started_at,
+        "ended_at": row.ended_at,
+    }
+
+
+def create_api(engine: Engine) -> Starlette:
+    def authorized(request: Request) -> bool:
+        if not engine.signing_key:
+            return True
+        expected = f"Bearer {hashed_signing_key(engine.signing_key)}"
+        return hmac.compare_digest(request.headers.get("authorization", ""), expected)
+
+    async def send_events(request: Request) -> JSONResponse:
+        key = request.path_params["event_key"]
+        if engine.event_key and not hmac.compare_digest(key, engine.event_key):
+            return _error(401, "event key not recognised")
+        try:
+            events = _validate_events(await _json_body(request))
+        except _BadRequest as err:
+            return _error(err.status, str(err))
+        return JSONResponse({"ids": await engine.accept_events(events), "status": 200})
+
+    async def register(request: Request) -> JSONResponse:
+        if not authorized(request):
+            return _error(401, "registration must carry the app's signing key")
+        try:
+            body = await _json_body(request)
+            if not isinstance(body, dict) or not isinstance(body.get("appname"), str):
+                raise _BadRequest(400, "appname must be a string")
+            raw_functions = body.get("functions")
+            if not isinstance(raw_functions, list):
+                raise _BadRequest(400, "functions must be a list")
+            functions = [FunctionDef.parse(body["appname"], fn) for fn in raw_functions]
+        except _BadRequest as err:
+            return _error(err.status, str(err))
+        except RegistrationError as err:
+            return _error(400, str(err))
+        await engine.register(body["appname"], functions)
+        return JSONResponse({"ok": True, "modified": True})
+
+    async def event_runs(request: Request) -> JSONResponse:
+        if not authorized(request):
+            return _error(401, "unauthorized")
+        rows = await engine.store.runs_for_event(request.path_params["event_id"])
+        return JSONResponse({"data": [run_json(row) for row in rows]})
+
+    async def get_run(request: Request) -> JSONResponse:
+        if not authorized(request):
+            return _error(401, "unauthorized")
+        row = await engine.store.run(request.path_params["run_id"])
+        if row is None:
+            return _error(404, "run not found")
+        return JSONResponse({"data": run_json(row)})
+
+    async def health(_: Request) -> JSONResponse:
+        return JSONResponse({"ok": True, "functions": len(engine.functions)})
+
+    return Starlette(
+        routes=[
+            Route("/e/{event_key}", send_events, methods=["POST"]),
+            Route("/fn/register", register, methods=["POST"]),
+            Route("/v1/events/{event_id}/runs", event_runs, methods=["GET"]),
+            Route("/v1/runs/{run_id}", get_run, methods=["GET"]),
+            Route("/health", health, methods=["GET"]),
+        ]
+    )

@@ -1,0 +1,106 @@
+"""What an event does: cancels runs, resumes waits, starts runs. Also timers that resume runs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from croniter import croniter
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from workflows.engine import expressions, schema
+from workflows.engine.registry import SCHEDULED, FunctionDef
+from workflows.engine.runs import end_run, make_event, resume, start_run
+from workflows.engine.store import Job, add_job, delete_job
+
+log = logging.getLogger(__name__)
+
+
+async def dispatch_event(
+    conn: AsyncConnection, job: Job, functions: Mapping[str, FunctionDef], now: float
+) -> None:
+    row = (
+        await conn.execute(select(schema.events).where(schema.events.c.seq == job.payload["seq"]))
+    ).first()
+    await delete_job(conn, job.id)
+    if row is None:
+        return
+    event: dict[str, Any] = row.payload
+    await _cancel_runs(conn, event, functions, now)
+    await _resume_waits(conn, event, row.seq, now)
+    for fn in functions.values():
+        if fn.triggered_by(event):
+            await start_run(conn, fn, event, now)
+
+
+async def _cancel_runs(
+    conn: AsyncConnection, event: dict[str, Any], functions: Mapping[str, FunctionDef], now: float
+) -> None:
+    for fn in functions.values():
+        rules = [rule for rule in fn.cancel if rule.event == event["name"]]
+        if not rules:
+            continue
+        running = await conn.execute(
+            select(schema.runs).where(
+                schema.runs.c.function_id == fn.id, schema.runs.c.status == "Running"
+            )
+        )
+        for run in running.all():
+            context = {"event": run.event, "async": event}
+            if any(expressions.matches(rule.expression, **context) for rule in rules):
+                await end_run(conn, run, status="Cancelled", now=now)
+
+
+async def _resume_waits(conn: AsyncConnection, event: dict[str, Any], seq: int, now: float) -> None:
+    """Hand the event to every wait it matches; a wait never matches an event older than itself."""
+    waits = await conn.execute(
+        select(schema.pauses, schema.runs.c.event.label("trigger"))
+        .join(schema.runs, schema.runs.c.id == schema.pauses.c.run_id)
+        .where(schema.pauses.c.event_name == event["name"], schema.pauses.c.after_seq < seq)
+        .order_by(schema.pauses.c.id)
+    )
+    for pause in waits.all():
+        context = {"event": pause.trigger, "async": event}
+        if not expressions.matches(pause.expression, **context):
+            continue
+        if await _take_pause(conn, pause.id):
+            await resume(conn, pause.run_id, pause.step_id, event, now, op="WaitForEvent")
+
+
+async def _take_pause(conn: AsyncConnection, pause_id: int) -> bool:
+    """Delete a pause; only the caller that deleted it may resume the run."""
+    result = await conn.execute(delete(schema.pauses).where(schema.pauses.c.id == pause_id))
+    return bool(result.rowcount)
+
+
+async def expire_wait(conn: AsyncConnection, job: Job, now: float) -> None:
+    await delete_job(conn, job.id)
+    if job.run_id and await _take_pause(conn, job.payload["pause_id"]):
+        await resume(conn, job.run_id, job.payload["step_id"], None, now, op="WaitForEvent")
+
+
+async def expire_invoke(conn: AsyncConnection, job: Job, now: float) -> None:
+    await delete_job(conn, job.id)
+    error = {"name": "InvokeTimeoutError", "message": "the invoked function did not finish in time"}
+    if job.run_id:
+        await resume(conn, job.run_id, job.payload["step_id"], {"error": error}, now, op="Invoke")
+
+
+async def fire_cron(
+    conn: AsyncConnection, job: Job, functions: Mapping[str, FunctionDef], now: float
+) -> None:
+    await delete_job(conn, job.id)
+    fn = functions.get(job.payload["function_id"])
+    cron = job.payload["cron"]
+    if fn is None or cron not in fn.crons:
+        return
+    await start_run(conn, fn, make_event(SCHEDULED, {"cron": cron}, now), now)
+    await schedule_cron(conn, fn, cron, now)
+
+
+async def schedule_cron(conn: AsyncConnection, fn: FunctionDef, cron: str, now: float) -> None:
+    next_at = float(croniter(cron, now).get_next(float))
+    payload = {"function_id": fn.id, "cron": cron}
+    await add_job(conn, kind="cron", payload=payload, available_at=next_at)

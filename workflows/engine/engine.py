@@ -1,0 +1,196 @@
+"""The embedded engine: Inngest's executor for one machine, with its state in SQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+from sqlalchemy import delete, select, update
+from starlette.types import ASGIApp
+
+from workflows.engine import schema
+from workflows.engine.clock import Clock, SystemClock
+from workflows.engine.dispatch import (
+    dispatch_event,
+    expire_invoke,
+    expire_wait,
+    fire_cron,
+    schedule_cron,
+)
+from workflows.engine.executor import Executor
+from workflows.engine.protocol import sign
+from workflows.engine.registry import FunctionDef
+from workflows.engine.scheduler import Scheduler
+from workflows.engine.store import Job, Store, connect, new_id
+
+log = logging.getLogger(__name__)
+JOB_FAILURE_DELAY = 5.0
+SYNC_RETRY_SECONDS = 1.0
+
+
+class Engine:
+    """Accepts events, runs functions over HTTP and keeps every run's state in the database."""
+
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        app_urls: Iterable[str] = (),
+        signing_key: str | None = None,
+        event_key: str | None = None,
+        clock: Clock | None = None,
+        workers: int = 32,
+        call_timeout: float = 300.0,
+    ) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.signing_key = signing_key
+        self.event_key = event_key
+        self.app_urls = list(app_urls)
+        self.store = Store(connect(database_url))
+        self.functions: dict[str, FunctionDef] = {}
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(call_timeout, connect=10.0),
+            limits=httpx.Limits(max_connections=workers * 2, max_keepalive_connections=workers),
+        )
+        self._executor = Executor(
+            store=self.store,
+            functions=self.functions,
+            http=self._http,
+            clock=self.clock,
+            signing_key=signing_key,
+        )
+        self._scheduler = Scheduler(
+            store=self.store,
+            clock=self.clock,
+            handle=self._handle,
+            slots_for=self._slots_for,
+            workers=workers,
+        )
+        self._sync_task: asyncio.Task[None] | None = None
+        self.synced = asyncio.Event()
+
+    @property
+    def asgi(self) -> ASGIApp:
+        from workflows.engine.api import create_api
+
+        return create_api(self)
+
+    @property
+    def progress(self) -> asyncio.Event:
+        """Set each time a job finishes: lets a caller wait for work instead of for time."""
+        return self._scheduler.progress
+
+    async def start(self) -> None:
+        """Create the tables, load what was registered, resume every unfinished job."""
+        await self.store.create_tables()
+        async with self.store.engine.connect() as conn:
+            rows = (await conn.execute(select(schema.functions))).all()
+        for row in rows:
+            self.functions[row.id] = FunctionDef.parse(row.app_name, row.config)
+        self._scheduler.start()
+        if self.app_urls:
+            self._sync_task = asyncio.create_task(self._sync_until_done(), name="engine-sync")
+
+    async def stop(self) -> None:
+        if self._sync_task is not None:
+            self._sync_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sync_task
+        await self._scheduler.stop()
+        await self._http.aclose()
+        await self.store.engine.dispose()
+
+    async def sync_apps(self) -> None:
+        """Ask each app to register its functions (a PUT to its serve URL)."""
+        for url in self.app_urls:
+            headers = {"x-inngest-server-kind": "cloud" if self.signing_key else "dev"}
+            if self.signing_key:
+                headers["x-inngest-signature"] = sign(b"", self.signing_key, int(self.clock.now()))
+            response = await self._http.put(url, headers=headers)
+            response.raise_for_status()
+        self.synced.set()
+
+    async def _sync_until_done(self) -> None:
+        while True:
+            try:
+                await self.sync_apps()
+                return
+            except httpx.HTTPError as err:
+                log.info("app not synced yet (%s); retrying", err)
+                await asyncio.sleep(SYNC_RETRY_SECONDS)
+
+    async def accept_events(self, events: list[dict[str, Any]]) -> list[str]:
+        """Store events durably (each id at most once a day) and return their ids."""
+        now = self.clock.now()
+        ids = []
+        for event in events:
+            event.setdefault("id", new_id())
+            event.setdefault("ts", int(now * 1000))
+            event.setdefault("data", {})
+            await self.store.accept_event(event, now)
+            ids.append(event["id"])
+        self._scheduler.wake()
+        return ids
+
+    async def register(self, app_name: str, functions: list[FunctionDef]) -> None:
+        """Replace an app's functions; (re)schedule their crons."""
+        now = self.clock.now()
+        async with self.store.transaction() as conn:
+            await conn.execute(
+                delete(schema.functions).where(schema.functions.c.app_name == app_name)
+            )
+            for old in [fn for fn in self.functions.values() if fn.app_name == app_name]:
+                await conn.execute(
+                    delete(schema.jobs).where(
+                        schema.jobs.c.kind == "cron",
+                        schema.jobs.c.payload["function_id"].as_string() == old.id,
+                    )
+                )
+            for fn in functions:
+                await conn.execute(
+                    schema.functions.insert().values(
+                        id=fn.id, app_name=app_name, url=fn.url, config=fn.config, updated_at=now
+                    )
+                )
+                for cron in fn.crons:
+                    await schedule_cron(conn, fn, cron, now)
+        for fn_id in [k for k, fn in self.functions.items() if fn.app_name == app_name]:
+            del self.functions[fn_id]
+        self.functions.update({fn.id: fn for fn in functions})
+        self._scheduler.wake()
+
+    async def _slots_for(self, job: Job) -> list[tuple[str, int]]:
+        if job.kind != "call" or job.run_id is None:
+            return []
+        run = await self.store.run(job.run_id)
+        return [(key, limit) for key, limit in (run.concurrency if run else [])]
+
+    async def _handle(self, job: Job) -> None:
+        try:
+            if job.kind == "call":
+                await self._executor.call(job)
+                return
+            now = self.clock.now()
+            async with self.store.transaction() as conn:
+                if job.kind == "event":
+                    await dispatch_event(conn, job, self.functions, now)
+                elif job.kind == "wait-timeout":
+                    await expire_wait(conn, job, now)
+                elif job.kind == "invoke-timeout":
+                    await expire_invoke(conn, job, now)
+                elif job.kind == "cron":
+                    await fire_cron(conn, job, self.functions, now)
+        except Exception:
+            log.exception(
+                "job %s (%s) failed; retrying in %ss", job.id, job.kind, JOB_FAILURE_DELAY
+            )
+            async with self.store.transaction() as conn:
+                await conn.execute(
+                    update(schema.jobs)
+                    .where(schema.jobs.c.id == job.id)
+                    .values(available_at=self.clock.now() + JOB_FAILURE_DELAY)
+                )

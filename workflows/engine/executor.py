@@ -1,0 +1,292 @@
+"""Calls a function over HTTP and applies what it answers, one committed transaction per reply."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from workflows.engine import schema
+from workflows.engine.clock import Clock
+from workflows.engine.protocol import (
+    CallRequest,
+    Op,
+    ProtocolError,
+    Reply,
+    parse_duration,
+    parse_reply,
+    parse_time,
+    sign,
+    verify,
+)
+from workflows.engine.registry import FUNCTION_INVOKED, FunctionDef
+from workflows.engine.runs import end_run, latest_event_seq, make_event, start_run
+from workflows.engine.store import Job, Store, add_job, delete_job, has_memo, load_run, save_memo
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = 600.0
+
+
+def backoff(attempt: int) -> float:
+    """Seconds before retry number `attempt + 1`: 1 s doubling, at most ten minutes."""
+    return float(min(2.0**attempt, MAX_BACKOFF))
+
+
+class Executor:
+    """Runs `call` jobs: one HTTP request to the function, then its reply applied atomically."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        functions: Mapping[str, FunctionDef],
+        http: httpx.AsyncClient,
+        clock: Clock,
+        signing_key: str | None,
+    ) -> None:
+        self._store = store
+        self._functions = functions
+        self._http = http
+        self._clock = clock
+        self._signing_key = signing_key
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def call(self, job: Job) -> None:
+        """Run the job's function until it waits, sleeps, ends or must retry later."""
+        next_job: Job | None = job
+        while next_job is not None:
+            next_job = await self._call_once(next_job)
+
+    async def _call_once(self, job: Job) -> Job | None:
+        assert job.run_id is not None
+        if job.payload.get("memo"):
+            await self._save_pending_memo(job)
+        run = await self._store.run(job.run_id)
+        if run is None or run.status != "Running":
+            async with self._store.transaction() as conn:
+                await delete_job(conn, job.id)
+            return None
+        fn = self._functions.get(run.function_id)
+        memos = await self._store.memos(run.id)
+        if fn is None:
+            reply = Reply(kind="error", error={"name": "FunctionNotFound"}, retriable=False)
+        else:
+            request = CallRequest(
+                run_id=run.id,
+                event=run.event,
+                memos={memo.id: memo.memo for memo in memos},
+                stack=[memo.id for memo in memos],
+                attempt=job.attempt,
+                max_attempts=fn.max_attempts,
+                disable_immediate_execution=not job.immediate,
+            )
+            reply = await self._send(fn.step_url(job.target), request)
+        lock = self._locks.setdefault(run.id, asyncio.Lock())
+        async with lock, self._store.transaction() as conn:
+            current = await load_run(conn, run.id)
+            if current is None or current.status != "Running":
+                await delete_job(conn, job.id)
+                return None
+            return await self._apply(conn, job, current, fn, reply)
+
+    async def _save_pending_memo(self, job: Job) -> None:
+        """A timer's result is committed before the call that consumes it."""
+        memo = job.payload["memo"]
+        async with self._store.transaction() as conn:
+            if not await has_memo(conn, job.run_id or "", memo["id"]):
+                await save_memo(
+                    conn,
+                    run_id=job.run_id or "",
+                    step_id=memo["id"],
+                    name=memo.get("name"),
+                    op=memo["op"],
+                    memo=None,
+                    at=self._clock.now(),
+                )
+            await conn.execute(
+                update(schema.jobs).where(schema.jobs.c.id == job.id).values(payload=None)
+            )
+
+    async def _send(self, url: str, request: CallRequest) -> Reply:
+        body = request.body()
+        headers = {"content-type": "application/json", "x-inngest-server-kind": "dev"}
+        if self._signing_key:
+            headers["x-inngest-server-kind"] = "cloud"
+            headers["x-inngest-signature"] = sign(body, self._signing_key, int(self._clock.now()))
+        try:
+            response = await self._http.post(url, content=body, headers=headers)
+        except httpx.HTTPError as err:
+            return Reply(kind="error", error={"name": type(err).__name__, "message": str(err)})
+        if self._signing_key and not verify(
+            response.content, response.headers.get("x-inngest-signature"), self._signing_key
+        ):
+            message = f"reply {response.status_code} is not signed with the signing key"
+            return Reply(kind="error", error={"name": "SignatureError", "message": message})
+        try:
+            return parse_reply(
+                response.status_code, dict(response.headers), response.content, self._clock.now()
+            )
+        except ProtocolError as err:
+            return Reply(kind="error", error={"name": "ProtocolError", "message": str(err)})
+
+    async def _apply(
+        self,
+        conn: AsyncConnection,
+        job: Job,
+        run: Row[Any],
+        fn: FunctionDef | None,
+        reply: Reply,
+    ) -> Job | None:
+        now = self._clock.now()
+        max_attempts = fn.max_attempts if fn else 1
+        if reply.kind == "done":
+            await end_run(conn, run, status="Completed", now=now, output=reply.output)
+            return None
+        if reply.kind == "error":
+            if reply.retriable and job.attempt + 1 < max_attempts:
+                await self._retry(conn, job, reply.retry_at or now + backoff(job.attempt))
+            else:
+                await end_run(conn, run, status="Failed", now=now, error=reply.error)
+            return None
+        planned = [op.id for op in reply.ops if op.op == "StepPlanned"]
+        if planned:
+            await self._plan(conn, job, run, planned, now)
+            return None
+        progressed = False
+        for op in reply.ops:
+            if op.op == "StepError" and job.attempt + 1 < max_attempts:
+                await self._retry(conn, job, now + backoff(job.attempt))
+                return None
+            progressed |= await self._apply_op(conn, run, op, now)
+        if not progressed:
+            await delete_job(conn, job.id)
+            return None
+        return await self._next_discovery(conn, job, run, now)
+
+    async def _apply_op(self, conn: AsyncConnection, run: Row[Any], op: Op, now: float) -> bool:
+        """Carry out one op; True when it recorded a step result the run can go on from."""
+        name = op.display_name or op.name
+        if op.op in ("StepRun", "StepFailed", "StepError"):
+            memo = {"data": op.data} if op.op == "StepRun" else {"error": op.error}
+            if not await has_memo(conn, run.id, op.id):
+                await save_memo(
+                    conn, run_id=run.id, step_id=op.id, name=name, op=op.op, memo=memo, at=now
+                )
+            return True
+        if op.op == "Sleep":
+            memo = {"id": op.id, "op": "Sleep", "name": name}
+            await add_job(
+                conn,
+                kind="call",
+                run_id=run.id,
+                available_at=parse_time(op.name or ""),
+                payload={"memo": memo},
+            )
+        elif op.op == "WaitForEvent":
+            await self._wait(conn, run, op, now)
+        elif op.op == "InvokeFunction":
+            await self._invoke(conn, run, op, now)
+        return False
+
+    async def _wait(self, conn: AsyncConnection, run: Row[Any], op: Op, now: float) -> None:
+        result = await conn.execute(
+            schema.pauses.insert().values(
+                run_id=run.id,
+                step_id=op.id,
+                event_name=op.name or "",
+                expression=op.opts.get("if"),
+                after_seq=await latest_event_seq(conn),
+                expires_at=now + parse_duration(str(op.opts.get("timeout", "1y"))),
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        await add_job(
+            conn,
+            kind="wait-timeout",
+            run_id=run.id,
+            payload={"pause_id": int(key[0]), "step_id": op.id},
+            available_at=now + parse_duration(str(op.opts.get("timeout", "52w"))),
+        )
+
+    async def _invoke(self, conn: AsyncConnection, run: Row[Any], op: Op, now: float) -> None:
+        target = self._functions.get(str(op.opts.get("function_id")))
+        if target is None:
+            error = {"name": "FunctionNotFound", "message": f"{op.opts.get('function_id')}"}
+            await save_memo(
+                conn, run_id=run.id, step_id=op.id, op=op.op, memo={"error": error}, at=now
+            )
+            await add_job(conn, kind="call", run_id=run.id, available_at=now)
+            return
+        payload = op.opts.get("payload") or {}
+        data = dict(payload.get("data") or {})
+        data["_inngest"] = {"source_app_id": run.function_id, "source_run_id": run.id}
+        event = make_event(FUNCTION_INVOKED, data, now)
+        await start_run(conn, target, event, now, parent=(run.id, op.id))
+        if op.opts.get("timeout"):
+            await add_job(
+                conn,
+                kind="invoke-timeout",
+                run_id=run.id,
+                payload={"step_id": op.id},
+                available_at=now + parse_duration(str(op.opts["timeout"])),
+            )
+
+    async def _plan(
+        self, conn: AsyncConnection, job: Job, run: Row[Any], planned: list[str], now: float
+    ) -> None:
+        """Parallel steps: one targeted call each; discovery resumes when all have results."""
+        await conn.execute(
+            update(schema.runs).where(schema.runs.c.id == run.id).values(planned=planned)
+        )
+        await delete_job(conn, job.id)
+        for step_id in planned:
+            await add_job(
+                conn,
+                kind="call",
+                run_id=run.id,
+                target=step_id,
+                immediate=False,
+                available_at=now,
+            )
+
+    async def _next_discovery(
+        self, conn: AsyncConnection, job: Job, run: Row[Any], now: float
+    ) -> Job | None:
+        if run.planned:
+            done = await conn.execute(
+                select(schema.steps.c.id).where(
+                    schema.steps.c.run_id == run.id, schema.steps.c.id.in_(run.planned)
+                )
+            )
+            if len(done.all()) < len(run.planned):
+                await delete_job(conn, job.id)
+                return None
+            await conn.execute(
+                update(schema.runs).where(schema.runs.c.id == run.id).values(planned=None)
+            )
+        values = {"target": "step", "attempt": 0, "immediate": True, "available_at": now}
+        await conn.execute(update(schema.jobs).where(schema.jobs.c.id == job.id).values(**values))
+        return Job(
+            id=job.id,
+            kind="call",
+            run_id=run.id,
+            target="step",
+            attempt=0,
+            immediate=True,
+            payload={},
+            available_at=now,
+        )
+
+    async def _retry(self, conn: AsyncConnection, job: Job, at: float) -> None:
+        await conn.execute(
+            update(schema.jobs)
+            .where(schema.jobs.c.id == job.id)
+            .values(attempt=job.attempt + 1, available_at=at)
+        )

@@ -1,0 +1,117 @@
+"""Functions as an app registers them: triggers, retries, flow control and where to call them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from workflows.engine import expressions
+from workflows.engine.protocol import parse_duration
+
+DEFAULT_RETRIES = 3
+FUNCTION_FAILED = "inngest/function.failed"
+FUNCTION_INVOKED = "inngest/function.invoked"
+SCHEDULED = "inngest/scheduled.timer"
+
+
+class RegistrationError(ValueError):
+    """A registration body the engine cannot accept; the message says why."""
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A concurrency or throttle rule: at most `limit` per key."""
+
+    limit: int
+    key: str | None = None
+    period: float = 0.0
+
+
+@dataclass(frozen=True)
+class CancelRule:
+    event: str
+    expression: str | None = None
+
+
+@dataclass(frozen=True)
+class FunctionDef:
+    """One registered function, parsed and validated."""
+
+    id: str
+    app_name: str
+    url: str
+    events: tuple[tuple[str, str | None], ...] = ()
+    crons: tuple[str, ...] = ()
+    max_attempts: int = DEFAULT_RETRIES + 1
+    idempotency: str | None = None
+    concurrency: tuple[Limit, ...] = ()
+    throttle: Limit | None = None
+    cancel: tuple[CancelRule, ...] = ()
+    config: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def step_url(self, target: str) -> str:
+        """The function's URL aimed at one step (`step` means no particular one)."""
+        parts = urlsplit(self.url)
+        query = dict(parse_qsl(parts.query))
+        query["fnId"] = self.id
+        query["stepId"] = target
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    def triggered_by(self, event: dict[str, Any]) -> bool:
+        return any(
+            name == event["name"] and expressions.matches(expr, event=event)
+            for name, expr in self.events
+        )
+
+    @classmethod
+    def parse(cls, app_name: str, config: object) -> FunctionDef:
+        if not isinstance(config, dict) or not isinstance(config.get("id"), str):
+            raise RegistrationError("each function needs a string id")
+        try:
+            return cls._parse(app_name, config)
+        except (KeyError, TypeError, ValueError) as err:
+            raise RegistrationError(f"function {config['id']}: {err}") from err
+
+    @classmethod
+    def _parse(cls, app_name: str, config: dict[str, Any]) -> FunctionDef:
+        step = config["steps"]["step"]
+        events: list[tuple[str, str | None]] = []
+        crons: list[str] = []
+        for trigger in config.get("triggers") or []:
+            if "event" in trigger:
+                expression = trigger.get("expression")
+                if expression:
+                    expressions.check(expression)
+                events.append((str(trigger["event"]), expression))
+            elif "cron" in trigger:
+                crons.append(str(trigger["cron"]))
+            else:
+                raise ValueError("a trigger needs an event or a cron")
+        retries = (step.get("retries") or {}).get("attempts", DEFAULT_RETRIES)
+        throttle = config.get("throttle")
+        return cls(
+            id=config["id"],
+            app_name=app_name,
+            url=str(step["runtime"]["url"]),
+            events=tuple(events),
+            crons=tuple(crons),
+            max_attempts=int(retries) + 1,
+            idempotency=config.get("idempotency") or None,
+            concurrency=tuple(
+                Limit(limit=int(c["limit"]), key=c.get("key"))
+                for c in config.get("concurrency") or []
+            ),
+            throttle=Limit(
+                limit=int(throttle["limit"]),
+                key=throttle.get("key"),
+                period=parse_duration(str(throttle["period"])),
+            )
+            if throttle
+            else None,
+            cancel=tuple(
+                CancelRule(event=str(c["event"]), expression=c.get("if"))
+                for c in config.get("cancel") or []
+            ),
+            config=config,
+        )

@@ -1,0 +1,150 @@
+"""Starting and ending runs: idempotency, throttle, concurrency keys, failure events, invokes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from workflows.engine import expressions, schema
+from workflows.engine.registry import FUNCTION_FAILED, FunctionDef
+from workflows.engine.store import (
+    EVENT_DEDUPE_WINDOW,
+    add_job,
+    finish_run,
+    has_memo,
+    insert_event,
+    load_run,
+    new_id,
+    save_memo,
+)
+
+
+def make_event(name: str, data: dict[str, Any], now: float) -> dict[str, Any]:
+    return {"id": new_id(), "name": name, "data": data, "ts": int(now * 1000)}
+
+
+def _key(expression: str | None, event: dict[str, Any]) -> str:
+    if expression is None:
+        return ""
+    value = expressions.evaluate(expression, event=event)
+    return "" if value is None else str(value)
+
+
+async def start_run(
+    conn: AsyncConnection,
+    fn: FunctionDef,
+    event: dict[str, Any],
+    now: float,
+    *,
+    parent: tuple[str, str] | None = None,
+) -> str | None:
+    """Create a run of `fn` for `event` and queue its first call; None when idempotency skips it."""
+    if fn.idempotency and not await _claim_idempotency_key(conn, fn, event, now):
+        return None
+    starts_at = now
+    throttle_key = None
+    if fn.throttle is not None:
+        throttle_key = f"{fn.id}:{_key(fn.throttle.key, event)}"
+        starts_at = await _throttled_start(conn, throttle_key, fn, now)
+    run_id = new_id()
+    await conn.execute(
+        insert(schema.runs).values(
+            id=run_id,
+            function_id=fn.id,
+            event_id=event["id"],
+            event=event,
+            status="Running",
+            concurrency=[
+                [f"{fn.id}:{index}:{_key(rule.key, event)}", rule.limit]
+                for index, rule in enumerate(fn.concurrency)
+            ],
+            throttle_key=throttle_key,
+            parent_run_id=parent[0] if parent else None,
+            parent_step_id=parent[1] if parent else None,
+            started_at=starts_at,
+        )
+    )
+    await add_job(conn, kind="call", run_id=run_id, available_at=starts_at)
+    return run_id
+
+
+async def _claim_idempotency_key(
+    conn: AsyncConnection, fn: FunctionDef, event: dict[str, Any], now: float
+) -> bool:
+    key = _key(fn.idempotency, event)
+    table = schema.idempotency_keys
+    where = (table.c.function_id == fn.id, table.c.key == key)
+    created = (await conn.execute(select(table.c.created_at).where(*where))).scalar()
+    if created is not None and created > now - EVENT_DEDUPE_WINDOW:
+        return False
+    if created is not None:
+        await conn.execute(table.update().where(*where).values(created_at=now))
+    else:
+        await conn.execute(insert(table).values(function_id=fn.id, key=key, created_at=now))
+    return True
+
+
+async def _throttled_start(
+    conn: AsyncConnection, throttle_key: str, fn: FunctionDef, now: float
+) -> float:
+    """The earliest start that keeps at most `limit` starts in any `period` for this key."""
+    assert fn.throttle is not None
+    recent = (
+        await conn.execute(
+            select(schema.runs.c.started_at)
+            .where(schema.runs.c.throttle_key == throttle_key)
+            .order_by(schema.runs.c.started_at.desc())
+            .limit(fn.throttle.limit)
+        )
+    ).scalars()
+    starts = list(recent)
+    if len(starts) < fn.throttle.limit:
+        return now
+    return max(now, float(starts[-1]) + fn.throttle.period)
+
+
+async def end_run(
+    conn: AsyncConnection,
+    run: Row[Any],
+    *,
+    status: str,
+    now: float,
+    output: object = None,
+    error: dict[str, Any] | None = None,
+) -> None:
+    """Finish a run once, then wake its invoker and announce a failure."""
+    if not await finish_run(conn, run.id, status=status, at=now, output=output, error=error):
+        return
+    if run.parent_run_id:
+        memo = {"error": error} if status != "Completed" else {"data": output}
+        await resume(conn, run.parent_run_id, run.parent_step_id, memo, now, op="InvokeFunction")
+    if status == "Failed" and run.event.get("name") != FUNCTION_FAILED:
+        failed = make_event(
+            FUNCTION_FAILED,
+            {"function_id": run.function_id, "run_id": run.id, "error": error, "event": run.event},
+            now,
+        )
+        await queue_event(conn, failed, now)
+
+
+async def queue_event(conn: AsyncConnection, event: dict[str, Any], now: float) -> None:
+    seq = await insert_event(conn, event, now)
+    await add_job(conn, kind="event", payload={"seq": seq}, available_at=now)
+
+
+async def resume(
+    conn: AsyncConnection, run_id: str, step_id: str, memo: object, now: float, *, op: str
+) -> bool:
+    """Record a step's result for a waiting run and queue its next call, once."""
+    run = await load_run(conn, run_id)
+    if run is None or run.status != "Running" or await has_memo(conn, run_id, step_id):
+        return False
+    await save_memo(conn, run_id=run_id, step_id=step_id, op=op, memo=memo, at=now)
+    await add_job(conn, kind="call", run_id=run_id, available_at=now)
+    return True
+
+
+async def latest_event_seq(conn: AsyncConnection) -> int:
+    return int((await conn.execute(select(func.max(schema.events.c.seq)))).scalar() or 0)

@@ -1,0 +1,112 @@
+"""The job loop: picks due jobs, honours concurrency limits, wakes on new work and on the clock."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
+
+from workflows.engine.clock import Clock
+from workflows.engine.store import Job, Store
+
+log = logging.getLogger(__name__)
+IDLE_POLL_SECONDS = 1.0
+
+Admit = Callable[[Job], Awaitable[list[tuple[str, int]]]]
+
+
+class Scheduler:
+    """Runs due jobs on at most `workers` tasks at once. Claims live in memory: a restarted
+    engine simply finds every unfinished job still in the table."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        handle: Callable[[Job], Awaitable[None]],
+        slots_for: Admit,
+        workers: int,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._handle = handle
+        self._slots_for = slots_for
+        self._workers = workers
+        self._wake = asyncio.Event()
+        self.progress = asyncio.Event()
+        self._in_flight: set[int] = set()
+        self._held: Counter[str] = Counter()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+        clock.on_change(self.wake)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._loop_task = asyncio.create_task(self._loop(), name="engine-scheduler")
+
+    async def stop(self) -> None:
+        tasks = [t for t in [self._loop_task, *self._tasks] if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _loop(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                wait = await self._dispatch_due()
+            except Exception:
+                log.exception("engine scheduler failed to read jobs; retrying")
+                wait = IDLE_POLL_SECONDS
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+
+    async def _dispatch_due(self) -> float:
+        """Start what is due; return how long to wait before looking again."""
+        now = self._clock.now()
+        free = self._workers - len(self._in_flight)
+        if free <= 0:
+            return IDLE_POLL_SECONDS
+        blocked = False
+        for job in await self._store.due_jobs(now, free * 2, self._in_flight):
+            if len(self._in_flight) >= self._workers:
+                return IDLE_POLL_SECONDS
+            slots = await self._slots_for(job)
+            if any(self._held[key] >= limit for key, limit in slots):
+                blocked = True
+                continue
+            self._start(job, [key for key, _ in slots])
+        if blocked:
+            return IDLE_POLL_SECONDS
+        next_at = await self._store.next_due_at(now)
+        if next_at is None:
+            return IDLE_POLL_SECONDS
+        return min(max(next_at - self._clock.now(), 0.0), IDLE_POLL_SECONDS)
+
+    def _start(self, job: Job, keys: list[str]) -> None:
+        self._in_flight.add(job.id)
+        self._held.update(keys)
+        task = asyncio.create_task(self._run(job, keys), name=f"engine-job-{job.id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, job: Job, keys: list[str]) -> None:
+        try:
+            await self._handle(job)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("engine job %s (%s) failed; it stays queued", job.id, job.kind)
+        finally:
+            self._in_flight.discard(job.id)
+            self._held.subtract(keys)
+            self._wake.set()
+            self.progress.set()

@@ -1,0 +1,215 @@
+"""Reads and writes of the engine's state. Each public coroutine is one committed transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, delete, event, insert, select, update
+from sqlalchemy.engine import Engine as SyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from workflows.engine import schema
+
+EVENT_DEDUPE_WINDOW = 24 * 3600.0
+
+
+def new_id() -> str:
+    """A random unique id for runs and events."""
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    run_id: str | None
+    target: str
+    attempt: int
+    immediate: bool
+    payload: dict[str, Any]
+    available_at: float
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Job:
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            run_id=row.run_id,
+            target=row.target,
+            attempt=row.attempt,
+            immediate=row.immediate,
+            payload=row.payload or {},
+            available_at=row.available_at,
+        )
+
+
+def connect(database_url: str) -> AsyncEngine:
+    """An async engine; SQLite gets WAL and a busy timeout so the web app can share the file."""
+    if database_url.startswith("sqlite"):
+        engine = create_async_engine(database_url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(database_url, pool_size=20, max_overflow=20)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Store:
+    """The engine's tables behind a few verbs."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @property
+    def sync_engine(self) -> SyncEngine:
+        return self.engine.sync_engine
+
+    async def create_tables(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(schema.metadata.create_all)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.begin() as conn:
+            yield conn
+
+    async def accept_event(self, payload: dict[str, Any], now: float) -> bool:
+        """Store an event and its dispatch job; False when its id was seen in the last 24h."""
+        async with self.transaction() as conn:
+            seen = (
+                await conn.execute(
+                    select(schema.events.c.seq, schema.events.c.received_at).where(
+                        schema.events.c.id == payload["id"]
+                    )
+                )
+            ).first()
+            if seen is not None and seen.received_at > now - EVENT_DEDUPE_WINDOW:
+                return False
+            if seen is not None:
+                await conn.execute(delete(schema.events).where(schema.events.c.seq == seen.seq))
+            seq = await insert_event(conn, payload, now)
+            await add_job(conn, kind="event", payload={"seq": seq}, available_at=now)
+            return True
+
+    async def due_jobs(self, now: float, limit: int, exclude: set[int]) -> list[Job]:
+        query = (
+            select(schema.jobs)
+            .where(schema.jobs.c.available_at <= now)
+            .order_by(schema.jobs.c.available_at, schema.jobs.c.id)
+            .limit(limit + len(exclude))
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [Job.from_row(row) for row in rows if row.id not in exclude][:limit]
+
+    async def next_due_at(self, after: float) -> float | None:
+        query = select(schema.jobs.c.available_at).where(schema.jobs.c.available_at > after)
+        async with self.engine.connect() as conn:
+            return (await conn.execute(query.order_by("available_at").limit(1))).scalar()
+
+    async def run(self, run_id: str) -> Row[Any] | None:
+        async with self.engine.connect() as conn:
+            return await load_run(conn, run_id)
+
+    async def memos(self, run_id: str) -> list[Row[Any]]:
+        query = select(schema.steps).where(schema.steps.c.run_id == run_id)
+        async with self.engine.connect() as conn:
+            return list((await conn.execute(query.order_by(schema.steps.c.at))).all())
+
+    async def runs_for_event(self, event_id: str) -> list[Row[Any]]:
+        query = select(schema.runs).where(schema.runs.c.event_id == event_id)
+        async with self.engine.connect() as conn:
+            return list((await conn.execute(query.order_by(schema.runs.c.started_at))).all())
+
+
+async def insert_event(conn: AsyncConnection, payload: dict[str, Any], now: float) -> int:
+    result = await conn.execute(
+        insert(schema.events).values(
+            id=payload["id"], name=payload["name"], payload=payload, received_at=now
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+async def add_job(
+    conn: AsyncConnection,
+    *,
+    kind: str,
+    available_at: float,
+    run_id: str | None = None,
+    target: str = "step",
+    immediate: bool = True,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    await conn.execute(
+        insert(schema.jobs).values(
+            kind=kind,
+            run_id=run_id,
+            target=target,
+            attempt=0,
+            immediate=immediate,
+            payload=payload,
+            available_at=available_at,
+        )
+    )
+
+
+async def load_run(conn: AsyncConnection, run_id: str) -> Row[Any] | None:
+    return (await conn.execute(select(schema.runs).where(schema.runs.c.id == run_id))).first()
+
+
+async def has_memo(conn: AsyncConnection, run_id: str, step_id: str) -> bool:
+    query = select(schema.steps.c.id).where(
+        schema.steps.c.run_id == run_id, schema.steps.c.id == step_id
+    )
+    return (await conn.execute(query)).first() is not None
+
+
+async def save_memo(
+    conn: AsyncConnection,
+    *,
+    run_id: str,
+    step_id: str,
+    op: str,
+    memo: object,
+    at: float,
+    name: str | None = None,
+) -> None:
+    await conn.execute(
+        insert(schema.steps).values(run_id=run_id, id=step_id, name=name, op=op, memo=memo, at=at)
+    )
+
+
+async def delete_job(conn: AsyncConnection, job_id: int) -> None:
+    await conn.execute(delete(schema.jobs).where(schema.jobs.c.id == job_id))
+
+
+async def finish_run(
+    conn: AsyncConnection,
+    run_id: str,
+    *,
+    status: str,
+    at: float,
+    output: object = None,
+    error: object = None,
+) -> bool:
+    """Move a running run to its end state; False when it had already ended."""
+    result = await conn.execute(
+        update(schema.runs)
+        .where(schema.runs.c.id == run_id, schema.runs.c.status == "Running")
+        .values(status=status, output=output, error=error, ended_at=at)
+    )
+    await conn.execute(delete(schema.jobs).where(schema.jobs.c.run_id == run_id))
+    await conn.execute(delete(schema.pauses).where(schema.pauses.c.run_id == run_id))
+    return bool(result.rowcount)
