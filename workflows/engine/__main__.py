@@ -1,0 +1,3 @@
+from workflows.engine.server import main
+
+main()
