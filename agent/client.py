@@ -1,0 +1,44 @@
+"""The model client surface the loop needs, and the one place that picks real or offline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+import anthropic
+from anthropic.types import Message, MessageParam, TextBlockParam, ToolParam
+
+from agent.offline import OfflineModel
+
+
+class MessagesAPI(Protocol):
+    """The one method of `AsyncAnthropic().messages` the loop calls."""
+
+    async def create(
+        self,
+        *,
+        max_tokens: int,
+        messages: Iterable[MessageParam],
+        model: str,
+        system: Iterable[TextBlockParam],
+        tools: Iterable[ToolParam],
+    ) -> Message: ...
+
+
+class ModelClient(Protocol):
+    """An `anthropic.AsyncAnthropic` built with max_retries=0, or the offline stand-in."""
+
+    @property
+    def messages(self) -> MessagesAPI: ...
+
+
+def make_model_client(
+    *, api_key: str | None, base_url: str | None = None, timeout: float = 120.0
+) -> anthropic.AsyncAnthropic | OfflineModel:
+    """A real client when a key is given, else the offline model; SDK retries are always off."""
+    if not api_key:
+        return OfflineModel()
+    # The durable engine retries whole steps; retrying inside one would multiply attempts.
+    return anthropic.AsyncAnthropic(
+        api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout
+    )

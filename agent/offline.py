@@ -1,0 +1,142 @@
+"""A deterministic, rule-based stand-in for the model, used when no Anthropic key is configured.
+
+It answers `messages.create` like the real client, so the same loop runs: first it reads the
+conversation and looks the customer up through the tools, then it proposes at most one action for
+the request it recognises, then it writes a reply labelled as coming from the offline model.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from anthropic.types import Message, MessageParam
+
+from agent.intents import Intent, classify, transfer_target
+from agent.offline_replies import plan_for
+from agent.tools import READ_ONLY_TOOLS
+
+logger = logging.getLogger(__name__)
+
+OFFLINE_MODEL = "offline"
+OFFLINE_LABEL = "[offline model]"
+OFFLINE_BANNER = f"{OFFLINE_LABEL} Written by the rule-based stand-in, not a language model."
+_SENDER = re.compile(r"^Customer email: (.+)$", re.MULTILINE)
+
+
+def _blocks(message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    content = message["content"]
+    return [] if isinstance(content, str) else list(content)
+
+
+def _results_by_tool(transcript: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The decoded result of each tool already answered, by tool name (latest wins)."""
+    names = {
+        b["id"]: b["name"]
+        for m in transcript
+        if m["role"] == "assistant"
+        for b in _blocks(m)
+        if b["type"] == "tool_use"
+    }
+    found: dict[str, Any] = {}
+    for message in transcript:
+        for block in _blocks(message):
+            name = names.get(block.get("tool_use_id", ""))
+            # Only look-ups answer in JSON; a proposal's answer is a sentence.
+            if block["type"] == "tool_result" and name in READ_ONLY_TOOLS and not block["is_error"]:
+                found[name] = json.loads(str(block["content"]))
+    return found
+
+
+def _proposed_already(transcript: list[Mapping[str, Any]]) -> bool:
+    return any(
+        b["type"] == "tool_use"
+        and b["name"] not in {"read_conversation", "lookup_user", "list_purchases"}
+        for m in transcript
+        if m["role"] == "assistant"
+        for b in _blocks(m)
+    )
+
+
+def _last_customer_text(conversation: Mapping[str, Any]) -> str:
+    from_customer = [m for m in conversation["messages"] if m["author"] == "customer"]
+    return str(max(from_customer, key=lambda m: m["sent_at"])["text"]) if from_customer else ""
+
+
+def _message(turn: int, content: list[dict[str, Any]], *, stop_reason: str) -> Message:
+    return Message.model_validate(
+        {
+            "id": f"msg_offline_{turn}",
+            "type": "message",
+            "role": "assistant",
+            "model": OFFLINE_MODEL,
+            "content": content,
+            "stop_reason": stop_reason,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 0, "output_tokens": 0},
+        }
+    )
+
+
+def _tool_use(turn: int, index: int, name: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "tool_use",
+        "id": f"toolu_offline_{turn}_{index}",
+        "name": name,
+        "input": params,
+    }
+
+
+def respond(transcript: list[Mapping[str, Any]]) -> Message:
+    """The offline model's next message for a transcript; the same transcript, the same answer."""
+    turn = sum(1 for m in transcript if m["role"] == "assistant") + 1
+    first = transcript[0]["content"]
+    match = _SENDER.search(first if isinstance(first, str) else "")
+    sender = html.unescape(match.group(1).strip()) if match else ""
+    results = _results_by_tool(transcript)
+    if "read_conversation" not in results:
+        calls = [("read_conversation", {}), ("lookup_user", {"email": sender})]
+        return _message(
+            turn,
+            [_tool_use(turn, i, name, params) for i, (name, params) in enumerate(calls)],
+            stop_reason="tool_use",
+        )
+    user = (results.get("lookup_user") or {}).get("user")
+    if user is not None and "list_purchases" not in results:
+        params = {"user_id": user["id"]}
+        return _message(
+            turn, [_tool_use(turn, 0, "list_purchases", params)], stop_reason="tool_use"
+        )
+    text = _last_customer_text(results["read_conversation"])
+    intent: Intent = classify(text, sender_email=sender)
+    purchases = (results.get("list_purchases") or {}).get("purchases", [])
+    plan = plan_for(
+        intent, user=user, purchases=purchases, to_email=transfer_target(text, sender_email=sender)
+    )
+    if not _proposed_already(transcript):
+        note = {"type": "text", "text": f"{OFFLINE_LABEL} Recognised request: {intent}."}
+        action = _tool_use(turn, 0, plan.tool, plan.params)
+        return _message(turn, [note, action], stop_reason="tool_use")
+    logger.info("%s drafted a reply (intent %s, proposed %s)", OFFLINE_LABEL, intent, plan.tool)
+    final = (
+        f"<reply>{OFFLINE_BANNER}\n\n{plan.reply}</reply>\n"
+        f"<notes>{OFFLINE_LABEL} {plan.notes}</notes>"
+    )
+    return _message(turn, [{"type": "text", "text": final}], stop_reason="end_turn")
+
+
+class _OfflineMessages:
+    async def create(self, *, messages: Iterable[MessageParam], **_request: Any) -> Message:
+        # Rules need neither the prompt nor the tool list: the transcript says everything.
+        return respond([dict(m) for m in messages])
+
+
+class OfflineModel:
+    """Offers `.messages.create(...)` like `anthropic.AsyncAnthropic`; no network, no key."""
+
+    def __init__(self) -> None:
+        self.messages = _OfflineMessages()
