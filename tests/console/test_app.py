@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from tests.console.conftest import AppClient
 from tests.stand_in import StandIn
 from workflows.config import Settings
@@ -27,17 +25,18 @@ async def test_healthz_reports_a_reachable_database(
     assert response.json() == {"ok": True, "db": True}
 
 
-async def test_healthz_is_503_when_the_database_cannot_be_opened(
-    app_client: AppClient, settings: Settings, tmp_path: Path
+async def test_healthz_is_503_when_the_database_is_unreachable(
+    app_client: AppClient, settings: Settings
 ) -> None:
-    broken = settings.model_copy(
-        update={"database_url": f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'x.db'}"}
+    # Nothing listens on port 1: the connection is refused at once.
+    unreachable = settings.model_copy(
+        update={"database_url": "postgresql+asyncpg://postgres@127.0.0.1:1/none"}
     )
-    async with app_client(broken) as client:
+    async with app_client(unreachable) as client:
         response = await client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json()["db"] is False
+    assert response.json() == {"ok": False, "db": False, "error": "ConnectionRefusedError"}
 
 
 async def test_get_api_inngest_describes_the_served_functions(
