@@ -1,0 +1,128 @@
+"""The offline model drives the very same loop, deterministically, and labels what it writes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from agent.client import make_model_client
+from agent.loop import run_agent
+from agent.offline import OFFLINE_LABEL, OFFLINE_MODEL, OfflineModel
+from tests.agent.factories import ANN, conversation, purchase
+
+TWO_PURCHASES = [
+    purchase("pur_old", amount_cents=9900, age=timedelta(days=60), product="Team plan"),
+    purchase("pur_new"),
+]
+
+SCENARIOS: list[tuple[str, str, str, dict[str, Any]]] = [
+    (
+        "refund request",
+        "Hi, I would like a refund for my last purchase please.",
+        "refund_purchase",
+        {
+            "purchase_id": "pur_new",
+            "amount_cents": 4900,
+            "reason": "The customer asked for their money back.",
+        },
+    ),
+    (
+        "money back",
+        "Can I have my money back? It does not do what I need.",
+        "refund_purchase",
+        {
+            "purchase_id": "pur_new",
+            "amount_cents": 4900,
+            "reason": "The customer asked for their money back.",
+        },
+    ),
+    (
+        "lost access",
+        "I can\u2019t log in to my account since yesterday.",
+        "send_magic_link",
+        {"email": "ann@example.com"},
+    ),
+    (
+        "licence transfer",
+        "Please transfer my licence to bo@example.com, he is taking over.",
+        "transfer_license",
+        {"purchase_id": "pur_new", "to_email": "bo@example.com"},
+    ),
+    (
+        "angry customer",
+        "This is RIDICULOUS. NOTHING WORKS and NOBODY answers!!!",
+        "escalate_to_human",
+        {"reason": "The customer sounds upset; a person should answer."},
+    ),
+    (
+        "off-topic",
+        "What do you think about the football match last night?",
+        "escalate_to_human",
+        {"reason": "The offline model did not recognise the request."},
+    ),
+    (
+        "non-English",
+        "Hola, quiero un reembolso de mi compra, por favor.",
+        "escalate_to_human",
+        {"reason": "The message is not in English; the offline model cannot answer it."},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "text", "tool", "params"), SCENARIOS, ids=[s[0] for s in SCENARIOS]
+)
+async def test_offline_scenario_end_to_end(
+    case: str, text: str, tool: str, params: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    context = conversation(text, purchases=TWO_PURCHASES)
+    caplog.set_level("INFO", logger="agent.offline")
+
+    result = await run_agent(
+        context=context, model_client=OfflineModel(), model="claude-sonnet-4-6"
+    )
+
+    assert [(a.tool, a.params) for a in result.proposed_actions] == [(tool, params)]
+    assert result.outcome == "completed"
+    assert result.draft.splitlines()[0].startswith(OFFLINE_LABEL)
+    assert result.model == OFFLINE_MODEL
+    assert result.cost_usd == 0.0
+    assert any(OFFLINE_LABEL in r.getMessage() for r in caplog.records)
+    assert {"read_conversation", "lookup_user"} <= {c.name for c in result.tool_calls}
+
+
+@pytest.mark.parametrize("text", [s[1] for s in SCENARIOS])
+async def test_offline_runs_are_identical(text: str) -> None:
+    context = conversation(text, purchases=TWO_PURCHASES)
+    first = await run_agent(context=context, model_client=OfflineModel())
+    second = await run_agent(context=context, model_client=OfflineModel())
+    assert first == second
+
+
+async def test_offline_escalates_when_no_account_matches_the_sender() -> None:
+    context = conversation("refund please", customer=None, purchases=[], sender_email="x@y.test")
+
+    result = await run_agent(context=context, model_client=OfflineModel())
+
+    assert [a.tool for a in result.proposed_actions] == ["escalate_to_human"]
+    assert "list_purchases" not in {c.name for c in result.tool_calls}
+
+
+async def test_offline_refunds_what_is_left_of_the_latest_open_purchase() -> None:
+    purchases = [
+        purchase("pur_a", amount_cents=10000, refunded_cents=2500),
+        purchase("pur_b", status="refunded", refunded_cents=4900),
+    ]
+    context = conversation("I want a refund", customer=ANN, purchases=purchases)
+
+    result = await run_agent(context=context, model_client=OfflineModel())
+
+    assert result.proposed_actions[0].params["purchase_id"] == "pur_a"
+    assert result.proposed_actions[0].params["amount_cents"] == 7500
+
+
+def test_without_an_api_key_the_offline_model_is_chosen() -> None:
+    assert isinstance(make_model_client(api_key=None), OfflineModel)
+    assert isinstance(make_model_client(api_key=""), OfflineModel)
