@@ -38,6 +38,9 @@ class Scheduler:
         self._wake = asyncio.Event()
         self.progress = asyncio.Event()
         self._in_flight: set[int] = set()
+        # jobs that ended since the current read of due jobs began: that read may predate their
+        # commit and still list them, and a job must not run again once it has ended
+        self._ended: set[int] = set()
         self._held: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
@@ -76,10 +79,13 @@ class Scheduler:
         if free <= 0:
             return IDLE_POLL_SECONDS
         blocked = False
+        self._ended.clear()
         for job in await self._store.due_jobs(now, free * 2, self._in_flight):
             if len(self._in_flight) >= self._workers:
                 return IDLE_POLL_SECONDS
             slots = await self._slots_for(job)
+            if job.id in self._ended:
+                continue
             if any(self._held[key] >= limit for key, limit in slots):
                 blocked = True
                 continue
@@ -107,6 +113,7 @@ class Scheduler:
             log.exception("engine job %s (%s) failed; it stays queued", job.id, job.kind)
         finally:
             self._in_flight.discard(job.id)
+            self._ended.add(job.id)
             self._held.subtract(keys)
             self._wake.set()
             self.progress.set()
