@@ -83,7 +83,7 @@ def _phrases(action: ProposedAction, context: ConversationContext | None) -> tup
         new_email = params.get("new_email")
         return (
             f"your request to change your account email to {new_email}",
-            f"Your account email is now {new_email}.",
+            f"Your account email has been changed to {new_email}.",
         )
     return "your request", "Your request has been completed."
 

@@ -15,7 +15,8 @@ _ENGLISH = frozenset(
         "the", "and", "to", "my", "you", "your", "is", "it", "of", "for", "can", "can't",
         "cannot", "please", "not", "have", "this", "with", "was", "get", "how", "what", "i",
         "i'm", "me", "hi", "hello", "thanks", "thank", "want", "need", "would", "could", "just",
-        "do", "don't",
+        "do", "don't", "does", "doesn't", "why", "nothing", "work", "works", "it's", "are",
+        "will", "from", "that", "there",
     }
 )  # fmt: skip
 _ANGRY = frozenset(

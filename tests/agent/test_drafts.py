@@ -1,0 +1,131 @@
+"""Drafts tell the truth: only an executed action is ever described as done."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agent.actions import ProposedAction
+from agent.drafts import (
+    HOLDING_REPLY,
+    NEUTRAL_OPENING,
+    ActionOutcome,
+    Status,
+    claims_completion,
+    compose_draft,
+    status_line,
+)
+from agent.offline import OFFLINE_BANNER
+from agent.pricing import TokenUsage
+from agent.result import AgentResult
+from tests.agent.factories import conversation
+
+CONTEXT = conversation("help")
+ACTIONS = {
+    "refund_purchase": {"purchase_id": "pur_new", "amount_cents": 4900, "reason": "asked"},
+    "transfer_license": {"purchase_id": "pur_old", "to_email": "bo@example.com"},
+    "send_magic_link": {"email": "ann@example.com"},
+    "update_email": {"user_id": "usr_ann", "new_email": "ann@new.example"},
+}
+STATUSES: list[Status] = ["executed", "pending", "rejected", "expired", "refused"]
+
+
+def action(
+    tool: str, params: dict[str, Any] | None = None, tool_use_id: str = "t1"
+) -> ProposedAction:
+    return ProposedAction(tool=tool, params=params or ACTIONS[tool], tool_use_id=tool_use_id)
+
+
+def result(draft: str, *actions: ProposedAction) -> AgentResult:
+    return AgentResult(
+        draft=draft,
+        reasoning="",
+        proposed_actions=list(actions),
+        tool_calls=[],
+        usage=TokenUsage(),
+        cost_usd=0.0,
+        model="claude-sonnet-4-6",
+        turns=1,
+        outcome="completed",
+    )
+
+
+@pytest.mark.parametrize("tool", list(ACTIONS))
+@pytest.mark.parametrize("status", STATUSES)
+def test_only_an_executed_action_reads_as_done(tool: str, status: Status) -> None:
+    proposed = action(tool)
+    done = status_line(proposed, ActionOutcome(status="executed"), context=CONTEXT)
+
+    draft = compose_draft(
+        result("Hi Ann.", proposed), {"t1": ActionOutcome(status=status)}, context=CONTEXT
+    )
+
+    assert (done in draft) == (status == "executed")
+    assert claims_completion(draft) == (status == "executed")
+
+
+def test_an_action_without_an_outcome_counts_as_pending() -> None:
+    draft = compose_draft(result("Hi Ann.", action("refund_purchase")), {}, context=CONTEXT)
+    assert "Our team is reviewing your refund request for Pro plan (49.00 USD)" in draft
+
+
+def test_a_body_that_claims_the_action_happened_is_replaced_until_it_did() -> None:
+    claim = "Hi Ann, I've refunded your Pro plan; the money is on its way."
+    proposed = action("refund_purchase")
+
+    pending = compose_draft(result(claim, proposed), {}, context=CONTEXT)
+    executed = compose_draft(
+        result(claim, proposed), {"t1": ActionOutcome(status="executed")}, context=CONTEXT
+    )
+
+    assert "I've refunded" not in pending
+    assert pending.startswith(NEUTRAL_OPENING)
+    assert executed.startswith(claim)
+
+
+def test_a_claim_with_no_action_at_all_is_replaced() -> None:
+    draft = compose_draft(result("Done! We have sent you a login link."), {})
+    assert "sent you" not in draft
+    assert draft == NEUTRAL_OPENING
+
+
+def test_reject_reasons_stay_with_teammates() -> None:
+    outcome = ActionOutcome(status="rejected", reason="looks like refund abuse")
+    draft = compose_draft(
+        result("Hi Ann.", action("refund_purchase")), {"t1": outcome}, context=CONTEXT
+    )
+    assert "abuse" not in draft
+    assert "not able to go ahead with your refund request" in draft
+
+
+def test_an_empty_reply_becomes_a_holding_reply() -> None:
+    assert compose_draft(result(""), {}) == HOLDING_REPLY
+
+
+def test_the_offline_banner_stays_on_the_first_line() -> None:
+    body = f"{OFFLINE_BANNER}\n\nWe have refunded you."
+    draft = compose_draft(result(body, action("refund_purchase")), {}, context=CONTEXT)
+    assert draft.splitlines()[0] == OFFLINE_BANNER
+    assert "We have refunded" not in draft
+
+
+def test_escalations_add_one_follow_up_line_and_refused_ones_none() -> None:
+    first = action("escalate_to_human", {"reason": "angry"}, "e1")
+    second = action("escalate_to_human", {"reason": "unclear"}, "e2")
+    both = compose_draft(result("Hi Ann.", first, second), {})
+    refused = compose_draft(result("Hi Ann.", first), {"e1": ActionOutcome(status="refused")})
+    assert both.count("A colleague will follow up") == 1
+    assert refused == "Hi Ann."
+
+
+def test_several_actions_each_get_their_own_status() -> None:
+    refund, link = (
+        action("refund_purchase", tool_use_id="r"),
+        action("send_magic_link", tool_use_id="m"),
+    )
+    outcomes = {"r": ActionOutcome(status="pending"), "m": ActionOutcome(status="executed")}
+    draft = compose_draft(result("Hi Ann.", refund, link), outcomes, context=CONTEXT)
+    assert "reviewing your refund request" in draft
+    assert "login link has been sent" in draft
+    assert "refund of" not in draft
