@@ -1,0 +1,87 @@
+"""Run the web app and, in embedded mode, the engine: several uvicorn servers in one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Iterator
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from console.app import create_app
+from workflows.config import Settings
+from workflows.engine import Engine
+from workflows.store import upgrade_database
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signals to `serve_together`, which stops every server."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # Each server would install its own handler and the last one would win.
+        yield
+
+
+async def serve(settings: Settings, *, migrate: bool = True) -> None:
+    """`support-agent serve`: migrate, then serve the app and, if embedded, the engine."""
+    if migrate:
+        await upgrade_database(settings.database_url)
+    configs = [_config(create_app(settings), settings.host, settings.port, settings)]
+    if not settings.embedded_engine:
+        await serve_together(configs)
+        return
+    async with running_engine(settings) as engine:
+        configs.append(_config(engine.asgi, settings.engine_host, settings.engine_port, settings))
+        await serve_together(configs)
+
+
+async def serve_engine(settings: Settings) -> None:
+    """`support-agent engine`: the embedded engine alone, syncing with the app at its serve URL."""
+    async with running_engine(settings) as engine:
+        config = _config(engine.asgi, settings.engine_host, settings.engine_port, settings)
+        await serve_together([config])
+
+
+@contextlib.asynccontextmanager
+async def running_engine(settings: Settings) -> AsyncIterator[Engine]:
+    """Start the embedded engine configured by settings, and stop it on the way out."""
+    engine = Engine(
+        database_url=settings.engine_database_url or settings.database_url,
+        app_urls=[settings.serve_url],
+        signing_key=settings.engine_signing_key,
+        event_key=settings.inngest_event_key,
+        workers=settings.engine_workers,
+    )
+    await engine.start()
+    try:
+        yield engine
+    finally:
+        await engine.stop()
+
+
+async def serve_together(configs: list[uvicorn.Config]) -> None:
+    """Serve until SIGINT/SIGTERM or until any one server stops; then stop them all."""
+    servers = [_Server(config) for config in configs]
+
+    def stop_all() -> None:
+        for server in servers:
+            server.should_exit = True
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop_all)
+    try:
+        tasks = [asyncio.create_task(server.serve()) for server in servers]
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        stop_all()
+        await asyncio.gather(*tasks)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def _config(app: ASGIApp, host: str, port: int, settings: Settings) -> uvicorn.Config:
+    return uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower())
