@@ -43,6 +43,7 @@ class ActionOutcome(BaseModel):
 
     status: Status
     reason: str = ""
+    decided_by: str = ""
 
 
 def _money(cents: object, currency: str) -> str:

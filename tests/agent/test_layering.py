@@ -11,7 +11,7 @@ FORBIDDEN = (
 )  # fmt: skip
 MODULES = (
     "actions", "client", "context", "dispatch", "drafts", "errors", "intents", "lookups", "loop",
-    "offline", "offline_replies", "policy", "pricing", "prompts", "result", "tools",
+    "offline", "offline_replies", "policy", "pricing", "prompts", "result", "tools", "comments",
 )  # fmt: skip
 
 

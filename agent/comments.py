@@ -1,0 +1,51 @@
+"""The comment teammates read beside the draft: what the agent found, proposed, and the outcome."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+from agent.actions import ProposedAction
+from agent.drafts import ActionOutcome
+from agent.policy import PolicyDecision
+from agent.result import AgentResult
+
+
+def _action_line(
+    action: ProposedAction, decision: PolicyDecision | None, outcome: ActionOutcome | None
+) -> str:
+    params = json.dumps(action.params, sort_keys=True, ensure_ascii=False)
+    line = f"- {action.tool} {params}"
+    if decision is not None:
+        line += f" | policy: {decision.verdict} ({decision.reason})"
+    if outcome is not None:
+        who = f" by {outcome.decided_by}" if outcome.decided_by else ""
+        why = f": {outcome.reason}" if outcome.reason else ""
+        line += f" | {outcome.status}{who}{why}"
+    return line
+
+
+def compose_comment(
+    result: AgentResult,
+    *,
+    decisions: Sequence[tuple[ProposedAction, PolicyDecision]] = (),
+    outcomes: Mapping[str, ActionOutcome] | None = None,
+) -> str:
+    """Plain text for a teammate comment; decisions and outcomes are matched by tool_use_id."""
+    verdicts = {action.tool_use_id: decision for action, decision in decisions}
+    known = outcomes or {}
+    looked_up = sorted({c.name for c in result.tool_calls if c.kind == "lookup"})
+    lines = [
+        f"Agent notes: {result.reasoning or '(none)'}",
+        f"Looked up: {', '.join(looked_up) or 'nothing'}",
+        "Proposed actions:" if result.proposed_actions else "Proposed actions: none",
+        *(
+            _action_line(a, verdicts.get(a.tool_use_id), known.get(a.tool_use_id))
+            for a in result.proposed_actions
+        ),
+        f"Model: {result.model}, {result.turns} turns, {result.outcome}; "
+        f"tokens in {result.usage.input_tokens} (cache read {result.usage.cache_read_input_tokens},"
+        f" write {result.usage.cache_creation_input_tokens}), out {result.usage.output_tokens}; "
+        f"estimated cost {'unknown' if result.cost_usd is None else f'${result.cost_usd:.4f}'}",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,36 @@
+"""The teammate comment carries the agent's notes, each proposal's verdict and its outcome."""
+
+from __future__ import annotations
+
+from agent.comments import compose_comment
+from agent.context import AppPolicy
+from agent.drafts import ActionOutcome
+from agent.loop import run_agent
+from agent.offline import OfflineModel
+from agent.policy import decide_all
+from tests.agent.factories import NOW, conversation
+
+
+async def test_comment_lists_notes_lookups_verdicts_and_outcomes() -> None:
+    context = conversation("I would like a refund please")
+    result = await run_agent(context=context, model_client=OfflineModel())
+    decisions = decide_all(result.proposed_actions, context=context, policy=AppPolicy(), now=NOW)
+    refund = result.proposed_actions[0]
+    outcome = ActionOutcome(status="rejected", reason="outside policy", decided_by="U123")
+
+    comment = compose_comment(result, decisions=decisions, outcomes={refund.tool_use_id: outcome})
+
+    assert result.reasoning in comment
+    assert "Looked up: list_purchases, lookup_user, read_conversation" in comment
+    assert "refund_purchase" in comment
+    assert "policy: needs_approval" in comment
+    assert "rejected by U123: outside policy" in comment
+    assert "estimated cost $0.0000" in comment
+
+
+async def test_comment_without_proposals_says_so() -> None:
+    result = await run_agent(context=conversation("hi"), model_client=OfflineModel())
+    bare = result.model_copy(update={"proposed_actions": [], "cost_usd": None})
+    comment = compose_comment(bare)
+    assert "Proposed actions: none" in comment
+    assert "estimated cost unknown" in comment
