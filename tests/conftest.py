@@ -24,6 +24,13 @@ with warnings.catch_warnings():
     import inngest.fast_api  # noqa: F401
 
 
+@pytest.fixture(autouse=True)
+def _no_configuration_from_the_outside(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings and the Inngest SDK read the environment; a developer's exports stay out."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
 def _postgres_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None
 

@@ -30,6 +30,7 @@ def create_inngest_client(settings: Settings) -> inngest.Inngest:
         event_api_base_url=external,
         event_key=settings.inngest_event_key,
         signing_key=settings.inngest_signing_key,
-        is_production=external is None,
+        # Only a dev server runs unsigned; Cloud and self-hosted `inngest start` sign every call.
+        is_production=settings.inngest_base_url is not None or external is None,
         logger=logger,
     )
