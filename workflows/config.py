@@ -13,7 +13,7 @@ PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the documented placeholder, ref
 
 
 class Settings(BaseSettings):
-    """Everything the app reads from its environment; defaults give the embedded single-machine mode."""
+    """Everything the app reads from its environment; the defaults are the embedded mode."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
