@@ -9,9 +9,11 @@ import socket
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from console.cli import main
+from tests.stand_in import StandIn
 from workflows.store import current_revision, head_revision
 
 REPO = Path(__file__).resolve().parents[2]
@@ -114,6 +116,29 @@ async def test_serve_migrates_runs_the_engine_and_doctor_sees_a_ping_complete(
         == f"engine    ok: embedded engine at http://127.0.0.1:{environment['ENGINE_PORT']}"
     )
     assert lines[2].startswith("ping      ok: run ")
+    assert server_exit == 0
+
+
+async def test_serve_with_an_external_inngest_runs_the_web_app_alone(
+    environment: dict[str, str], stand_in: StandIn
+) -> None:
+    external = {**environment, "INNGEST_DEV": stand_in.url}
+    server = await _start(["serve"], external)
+    try:
+        await _read_until(server, b"Uvicorn running on")
+        async with httpx.AsyncClient() as http:
+            health = await http.get(f"{environment['PUBLIC_URL']}/healthz")
+            with pytest.raises(httpx.ConnectError):
+                await http.get(f"http://127.0.0.1:{environment['ENGINE_PORT']}/v1/runs/x")
+        server.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            server_exit = await server.wait()
+    finally:
+        if server.returncode is None:
+            server.kill()
+            await server.wait()
+
+    assert health.json() == {"ok": True, "db": True}
     assert server_exit == 0
 
 
