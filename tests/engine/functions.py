@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +19,7 @@ class Observed:
     calls: Counter[str] = field(default_factory=Counter)
     active: Counter[str] = field(default_factory=Counter)
     max_active: Counter[str] = field(default_factory=Counter)
+    attempts: list[int] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     gates: dict[str, asyncio.Event] = field(default_factory=dict)
 
@@ -25,21 +28,159 @@ class Observed:
 
 
 def build_suite(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]:
-    """Functions that exercise StepRun, retries, parallel, sleep, waits, invoke and config."""
+    """Functions that exercise every op and every flow-control option the engine honours."""
+    return [
+        *_ops(client, seen),
+        *_failures(client, seen),
+        *_flow_control(client, seen),
+    ]
 
-    async def count(name: str) -> int:
-        seen.calls[name] += 1
-        return seen.calls[name]
+
+def _ops(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]:
+    async def add(index: int) -> int:
+        seen.calls[f"add-{index}"] += 1
+        return index + 1
 
     @client.create_function(fn_id="steps", trigger=inngest.TriggerEvent(event="t/steps"))
     async def steps(ctx: inngest.Context) -> Any:
-        async def add(index: int) -> int:
-            await count(f"add-{index}")
-            return index + 1
-
         total = 0
         for index in range(3):
             total += await ctx.step.run(f"add-{index}", add, index)
         return {"total": total}
 
-    return [steps]
+    @client.create_function(fn_id="parallel", trigger=inngest.TriggerEvent(event="t/parallel"))
+    async def parallel(ctx: inngest.Context) -> Any:
+        results = await ctx.group.parallel(
+            tuple((lambda i=index: ctx.step.run(f"branch-{i}", add, i)) for index in range(3))
+        )
+        after = await ctx.step.run("after", add, 10)
+        return {"branches": list(results), "after": after}
+
+    @client.create_function(fn_id="sleeper", trigger=inngest.TriggerEvent(event="t/sleep"))
+    async def sleeper(ctx: inngest.Context) -> Any:
+        await ctx.step.sleep("nap", datetime.timedelta(hours=1))
+        return {"woke": await ctx.step.run("wake", add, 0)}
+
+    @client.create_function(fn_id="waiter", trigger=inngest.TriggerEvent(event="t/wait"))
+    async def waiter(ctx: inngest.Context) -> Any:
+        await ctx.step.run("before", add, 100)
+        decided = await ctx.step.wait_for_event(
+            "decision",
+            event="t/decided",
+            if_exp="async.data.id == event.data.id",
+            timeout=datetime.timedelta(hours=24),
+        )
+        return {"decision": None if decided is None else decided.data}
+
+    @client.create_function(fn_id="child", trigger=inngest.TriggerEvent(event="t/child"))
+    async def child(ctx: inngest.Context) -> Any:
+        return {"doubled": int(str(ctx.event.data["n"])) * 2}
+
+    @client.create_function(fn_id="parent", trigger=inngest.TriggerEvent(event="t/parent"))
+    async def parent(ctx: inngest.Context) -> Any:
+        return await ctx.step.invoke("call-child", function=child, data={"n": 21})
+
+    return [steps, parallel, sleeper, waiter, child, parent]
+
+
+def _failures(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]:
+    async def flaky() -> str:
+        seen.calls["flaky"] += 1
+        if seen.calls["flaky"] < 3:
+            raise RuntimeError("temporary")
+        return "ok"
+
+    @client.create_function(fn_id="retry", trigger=inngest.TriggerEvent(event="t/retry"), retries=3)
+    async def retry(ctx: inngest.Context) -> Any:
+        return await ctx.step.run("flaky", flaky)
+
+    async def always_fails() -> None:
+        seen.calls["doomed"] += 1
+        raise RuntimeError("broken for good")
+
+    async def record_failure(ctx: inngest.Context) -> None:
+        seen.failures.append(dict(ctx.event.data))
+
+    @client.create_function(
+        fn_id="doomed",
+        trigger=inngest.TriggerEvent(event="t/doomed"),
+        retries=1,
+        on_failure=record_failure,
+    )
+    async def doomed(ctx: inngest.Context) -> Any:
+        return await ctx.step.run("always-fails", always_fails)
+
+    @client.create_function(fn_id="no-retry", trigger=inngest.TriggerEvent(event="t/no-retry"))
+    async def no_retry(ctx: inngest.Context) -> Any:
+        seen.calls["no-retry"] += 1
+        raise inngest.NonRetriableError("permanent")
+
+    @client.create_function(
+        fn_id="retry-after", trigger=inngest.TriggerEvent(event="t/retry-after"), retries=2
+    )
+    async def retry_after(ctx: inngest.Context) -> Any:
+        seen.attempts.append(ctx.attempt)
+        if ctx.attempt == 0:
+            raise inngest.RetryAfterError("busy", datetime.timedelta(minutes=10))
+        return {"attempt": ctx.attempt}
+
+    return [retry, doomed, no_retry, retry_after]
+
+
+def _flow_control(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]:
+    @client.create_function(
+        fn_id="filtered",
+        trigger=inngest.TriggerEvent(event="t/filtered", expression="event.data.go == true"),
+    )
+    async def filtered(ctx: inngest.Context) -> Any:
+        return "ran"
+
+    @client.create_function(fn_id="cron", trigger=inngest.TriggerCron(cron="*/5 * * * *"))
+    async def cron(ctx: inngest.Context) -> Any:
+        seen.calls["cron"] += 1
+        return ctx.event.name
+
+    @client.create_function(
+        fn_id="idempotent",
+        trigger=inngest.TriggerEvent(event="t/idempotent"),
+        idempotency="event.data.key",
+    )
+    async def idempotent(ctx: inngest.Context) -> Any:
+        seen.calls["idempotent"] += 1
+        return ctx.event.data["key"]
+
+    @client.create_function(
+        fn_id="throttled",
+        trigger=inngest.TriggerEvent(event="t/throttled"),
+        throttle=inngest.Throttle(limit=1, period=datetime.timedelta(minutes=1)),
+    )
+    async def throttled(ctx: inngest.Context) -> Any:
+        seen.calls["throttled"] += 1
+        return "started"
+
+    async def hold(key: str) -> str:
+        seen.active[key] += 1
+        seen.max_active[key] = max(seen.max_active[key], seen.active[key])
+        await seen.gate("hold").wait()
+        seen.active[key] -= 1
+        return key
+
+    @client.create_function(
+        fn_id="limited",
+        trigger=inngest.TriggerEvent(event="t/limited"),
+        concurrency=[inngest.Concurrency(limit=1, key="event.data.key")],
+    )
+    async def limited(ctx: inngest.Context) -> Any:
+        return await ctx.step.run("hold", hold, str(ctx.event.data["key"]))
+
+    @client.create_function(
+        fn_id="cancellable",
+        trigger=inngest.TriggerEvent(event="t/cancellable"),
+        cancel=[inngest.Cancel(event="t/cancel", if_exp="async.data.id == event.data.id")],
+    )
+    async def cancellable(ctx: inngest.Context) -> Any:
+        await ctx.step.wait_for_event("never", event="t/never", timeout=datetime.timedelta(days=7))
+        seen.calls["cancellable-finished"] += 1
+        return "not cancelled"
+
+    return [filtered, cron, idempotent, throttled, limited, cancellable]

@@ -14,9 +14,10 @@ import httpx
 import inngest
 import inngest.fast_api
 import uvicorn
+from sqlalchemy import select
 from starlette.types import ASGIApp
 
-from workflows.engine import Engine, ManualClock
+from workflows.engine import Engine, ManualClock, schema
 
 EVENT_KEY = "test-key"
 T = TypeVar("T")
@@ -131,3 +132,12 @@ async def running_harness(
             yield Harness(engine=engine, clock=clock, engine_url=engine_url, http=http)
         finally:
             await engine.stop()
+
+
+async def pending_job(h: Harness, kind: str, *, future: bool) -> bool | None:
+    """True when a job of `kind` is queued (for later, if `future`); None otherwise."""
+    query = select(schema.jobs.c.id).where(schema.jobs.c.kind == kind)
+    if future:
+        query = query.where(schema.jobs.c.available_at > h.clock.now())
+    async with h.engine.store.engine.connect() as conn:
+        return True if (await conn.execute(query)).first() else None

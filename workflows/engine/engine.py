@@ -71,6 +71,9 @@ class Engine:
             workers=workers,
         )
         self._sync_task: asyncio.Task[None] | None = None
+        # Events are dispatched one at a time, in order: idempotency keys, throttle slots and
+        # cancellations are decided against every earlier event, never beside one.
+        self._dispatch_lock = asyncio.Lock()
         self.synced = asyncio.Event()
 
     @property
@@ -174,8 +177,8 @@ class Engine:
             if job.kind == "call":
                 await self._executor.call(job)
                 return
-            now = self.clock.now()
-            async with self.store.transaction() as conn:
+            async with self._dispatch_lock, self.store.transaction() as conn:
+                now = self.clock.now()
                 if job.kind == "event":
                     await dispatch_event(conn, job, self.functions, now)
                 elif job.kind == "wait-timeout":

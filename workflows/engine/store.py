@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Row, delete, event, insert, select, update
 from sqlalchemy.engine import Engine as SyncEngine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from workflows.engine import schema
@@ -84,6 +85,12 @@ class Store:
 
     async def accept_event(self, payload: dict[str, Any], now: float) -> bool:
         """Store an event and its dispatch job; False when its id was seen in the last 24h."""
+        try:
+            return await self._accept_event(payload, now)
+        except IntegrityError:  # the same id, accepted a moment ago by a concurrent request
+            return False
+
+    async def _accept_event(self, payload: dict[str, Any], now: float) -> bool:
         async with self.transaction() as conn:
             seen = (
                 await conn.execute(

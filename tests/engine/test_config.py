@@ -1,0 +1,109 @@
+"""Function configuration the engine honours: triggers, cron, idempotency, throttle,
+concurrency, cancellation, and event de-duplication."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.engine.functions import Observed
+from tests.engine.harness import Harness, pending_job
+
+Suite = tuple[Harness, Observed]
+
+
+async def test_a_trigger_expression_filters_events(suite: Suite) -> None:
+    h, _ = suite
+    skipped = await h.send("t/filtered", {"go": False})
+    taken = await h.send("t/filtered", {"go": True})
+    assert (await h.finished_run(taken))["output"] == "ran"
+    assert await h.runs(skipped) == []
+
+
+async def test_a_cron_function_runs_when_its_time_comes(suite: Suite) -> None:
+    h, seen = suite
+    await h.settle(lambda: pending_job(h, "cron", future=True))
+    assert seen.calls["cron"] == 0
+    h.clock.advance(5 * 60)
+    await h.settle(lambda: _at_least(seen, "cron", 1))
+    await h.settle(lambda: pending_job(h, "cron", future=True))  # and the next one is queued
+
+
+async def test_idempotency_key_allows_one_run_per_key(suite: Suite) -> None:
+    h, seen = suite
+    first = await h.send("t/idempotent", {"key": "k1"})
+    second = await h.send("t/idempotent", {"key": "k1"})
+    other = await h.send("t/idempotent", {"key": "k2"})
+    await h.finished_run(first)
+    await h.finished_run(other)
+    assert await h.runs(second) == []
+    assert seen.calls["idempotent"] == 2
+
+
+async def test_throttle_delays_the_second_run_to_the_next_period(suite: Suite) -> None:
+    h, seen = suite
+    first = await h.send("t/throttled")
+    second = await h.send("t/throttled")
+    await h.finished_run(first)
+    await h.settle(lambda: pending_job(h, "call", future=True))
+    assert seen.calls["throttled"] == 1
+    h.clock.advance(61)
+    assert (await h.finished_run(second))["status"] == "Completed"
+    assert seen.calls["throttled"] == 2
+
+
+async def test_concurrency_limit_holds_per_key(suite: Suite) -> None:
+    h, seen = suite
+    ids = [await h.send("t/limited", {"key": key}) for key in ("a", "a", "a", "b")]
+    await h.settle(lambda: _at_least(seen, "active", 2, keys=("a", "b")))
+    assert seen.active == {"a": 1, "b": 1}
+    seen.gate("hold").set()
+    for event_id in ids:
+        assert (await h.finished_run(event_id))["status"] == "Completed"
+    assert seen.max_active == {"a": 1, "b": 1}
+
+
+async def test_a_cancel_event_cancels_only_the_matching_run(suite: Suite) -> None:
+    h, seen = suite
+    doomed = await h.send("t/cancellable", {"id": "x"})
+    kept = await h.send("t/cancellable", {"id": "y"})
+    await h.settle(lambda: _runs_waiting(h, 2))
+    await h.send("t/cancel", {"id": "x"})
+    assert (await h.finished_run(doomed))["status"] == "Cancelled"
+    assert (await h.runs(kept))[0]["status"] == "Running"
+    await h.send("t/never", {})
+    assert seen.calls["cancellable-finished"] == 0
+
+
+async def test_the_same_event_id_sent_ten_times_makes_one_run(suite: Suite) -> None:
+    h, seen = suite
+    ids = await asyncio.gather(*(h.send("t/steps", id="evt-dup") for _ in range(10)))
+    assert set(ids) == {"evt-dup"}
+    runs = await h.finished_runs("evt-dup", 1)
+    assert len(runs) == 1
+    assert seen.calls == {"add-0": 1, "add-1": 1, "add-2": 1}
+
+
+async def test_fifty_concurrent_runs_all_complete_once(suite: Suite) -> None:
+    h, seen = suite
+    ids = await asyncio.gather(*(h.send("t/steps") for _ in range(50)))
+    runs = [await h.finished_run(event_id) for event_id in ids]
+    assert all(run["output"] == {"total": 6} for run in runs)
+    assert seen.calls == {"add-0": 50, "add-1": 50, "add-2": 50}
+
+
+async def _at_least(
+    seen: Observed, what: str, count: int, keys: tuple[str, ...] = ()
+) -> bool | None:
+    if what == "active":
+        return True if sum(seen.active[k] for k in keys) >= count else None
+    return True if seen.calls[what] >= count else None
+
+
+async def _runs_waiting(h: Harness, count: int) -> bool | None:
+    from sqlalchemy import func, select
+
+    from workflows.engine import schema
+
+    async with h.engine.store.engine.connect() as conn:
+        waiting = (await conn.execute(select(func.count()).select_from(schema.pauses))).scalar()
+    return True if waiting == count else None

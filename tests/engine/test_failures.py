@@ -1,0 +1,57 @@
+"""Retries, permanent failures, retry-after and on_failure handlers."""
+
+from __future__ import annotations
+
+from tests.engine.functions import Observed
+from tests.engine.harness import Harness, pending_job
+
+Suite = tuple[Harness, Observed]
+
+
+async def test_a_failing_step_is_retried_with_backoff_until_it_succeeds(suite: Suite) -> None:
+    h, seen = suite
+    event_id = await h.send("t/retry")
+    for expected_calls in (1, 2):
+        await h.settle(lambda: pending_job(h, "call", future=True))
+        assert seen.calls["flaky"] == expected_calls
+        h.clock.advance(60)
+    run = await h.finished_run(event_id)
+    assert (run["status"], run["output"]) == ("Completed", "ok")
+    assert seen.calls["flaky"] == 3
+
+
+async def test_retries_run_out_then_the_run_fails_and_on_failure_runs(suite: Suite) -> None:
+    h, seen = suite
+    event_id = await h.send("t/doomed")
+    await h.settle(lambda: pending_job(h, "call", future=True))
+    h.clock.advance(60)
+    run = await h.finished_run(event_id)
+    assert run["status"] == "Failed"
+    assert run["output"]["message"] == "broken for good"
+    assert seen.calls["doomed"] == 2  # retries=1: two attempts, no more
+    await h.settle(lambda: _first(seen.failures))
+    assert seen.failures[0]["function_id"] == "t-doomed"
+    assert seen.failures[0]["run_id"] == run["run_id"]
+
+
+async def test_a_non_retriable_error_fails_the_run_at_once(suite: Suite) -> None:
+    h, seen = suite
+    run = await h.finished_run(await h.send("t/no-retry"))
+    assert run["status"] == "Failed"
+    assert seen.calls["no-retry"] == 1
+
+
+async def test_retry_after_is_honoured_to_the_second(suite: Suite) -> None:
+    h, seen = suite
+    event_id = await h.send("t/retry-after")
+    await h.settle(lambda: pending_job(h, "call", future=True))
+    h.clock.advance(9 * 60)
+    assert (await h.runs(event_id))[0]["status"] == "Running"
+    assert seen.attempts == [0]
+    h.clock.advance(61)
+    run = await h.finished_run(event_id)
+    assert run["output"] == {"attempt": 1}
+
+
+async def _first(items: list[dict[str, object]]) -> bool | None:
+    return True if items else None

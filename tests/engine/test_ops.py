@@ -1,0 +1,74 @@
+"""Every op the SDK can answer with, through the real serve endpoint."""
+
+from __future__ import annotations
+
+from tests.engine.functions import Observed
+from tests.engine.harness import Harness, pending_job
+
+Suite = tuple[Harness, Observed]
+DAY = 24 * 3600
+
+
+async def test_sequential_steps_run_once_each_and_return_the_output(suite: Suite) -> None:
+    h, seen = suite
+    run = await h.finished_run(await h.send("t/steps"))
+    assert (run["status"], run["output"]) == ("Completed", {"total": 6})
+    assert seen.calls == {"add-0": 1, "add-1": 1, "add-2": 1}
+
+
+async def test_parallel_steps_are_planned_then_each_run_once(suite: Suite) -> None:
+    h, seen = suite
+    run = await h.finished_run(await h.send("t/parallel"))
+    assert run["output"] == {"branches": [1, 2, 3], "after": 11}
+    assert seen.calls == {"add-0": 1, "add-1": 1, "add-2": 1, "add-10": 1}
+
+
+async def test_sleep_resumes_only_when_the_clock_reaches_the_wake_time(suite: Suite) -> None:
+    h, seen = suite
+    event_id = await h.send("t/sleep")
+    await h.settle(lambda: pending_job(h, "call", future=True))
+    h.clock.advance(59 * 60)
+    assert (await h.runs(event_id))[0]["status"] == "Running"
+    assert seen.calls["add-0"] == 0
+    h.clock.advance(61)
+    run = await h.finished_run(event_id)
+    assert run["output"] == {"woke": 1}
+
+
+async def test_wait_for_event_resumes_with_the_matching_event_only(suite: Suite) -> None:
+    h, _ = suite
+    event_id = await h.send("t/wait", {"id": "a1"})
+    await h.settle(lambda: pending_job(h, "wait-timeout", future=True))
+    await h.send("t/decided", {"id": "other", "ok": False})
+    await h.send("t/decided", {"id": "a1", "ok": True})
+    run = await h.finished_run(event_id)
+    assert run["output"] == {"decision": {"id": "a1", "ok": True}}
+
+
+async def test_wait_for_event_times_out_to_none_after_24_hours(suite: Suite) -> None:
+    h, seen = suite
+    event_id = await h.send("t/wait", {"id": "a2"})
+    await h.settle(lambda: pending_job(h, "wait-timeout", future=True))
+    h.clock.advance(DAY - 1)
+    assert (await h.runs(event_id))[0]["status"] == "Running"
+    h.clock.advance(2)
+    run = await h.finished_run(event_id)
+    assert run["output"] == {"decision": None}
+    await h.send("t/decided", {"id": "a2"})
+    assert seen.calls["add-100"] == 1
+
+
+async def test_an_event_older_than_the_wait_never_matches_it(suite: Suite) -> None:
+    h, _ = suite
+    await h.send("t/decided", {"id": "early"})
+    event_id = await h.send("t/wait", {"id": "early"})
+    await h.settle(lambda: pending_job(h, "wait-timeout", future=True))
+    h.clock.advance(DAY + 1)
+    run = await h.finished_run(event_id)
+    assert run["output"] == {"decision": None}
+
+
+async def test_invoke_runs_the_child_and_returns_its_output(suite: Suite) -> None:
+    h, _ = suite
+    run = await h.finished_run(await h.send("t/parent"))
+    assert (run["status"], run["output"]) == ("Completed", {"doubled": 42})
