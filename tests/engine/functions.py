@@ -50,9 +50,13 @@ def _ops(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]
 
     @client.create_function(fn_id="parallel", trigger=inngest.TriggerEvent(event="t/parallel"))
     async def parallel(ctx: inngest.Context) -> Any:
-        results = await ctx.group.parallel(
-            tuple((lambda i=index: ctx.step.run(f"branch-{i}", add, i)) for index in range(3))
-        )
+        def branch(index: int) -> Callable[[], Awaitable[int]]:
+            async def run_branch() -> int:
+                return await ctx.step.run(f"branch-{index}", add, index)
+
+            return run_branch
+
+        results = await ctx.group.parallel(tuple(branch(index) for index in range(3)))
         after = await ctx.step.run("after", add, 10)
         return {"branches": list(results), "after": after}
 
