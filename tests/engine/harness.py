@@ -18,6 +18,7 @@ from sqlalchemy import select
 from starlette.types import ASGIApp
 
 from workflows.engine import Engine, ManualClock, schema
+from workflows.engine.protocol import hashed_signing_key
 
 EVENT_KEY = "test-key"
 T = TypeVar("T")
@@ -71,7 +72,11 @@ class Harness:
         return str(response.json()["ids"][0])
 
     async def runs(self, event_id: str) -> list[dict[str, Any]]:
-        response = await self.http.get(f"{self.engine_url}/v1/events/{event_id}/runs")
+        headers = {}
+        if self.engine.signing_key:
+            headers["authorization"] = f"Bearer {hashed_signing_key(self.engine.signing_key)}"
+        url = f"{self.engine_url}/v1/events/{event_id}/runs"
+        response = await self.http.get(url, headers=headers)
         return list(response.json()["data"])
 
     async def finished_run(self, event_id: str) -> dict[str, Any]:

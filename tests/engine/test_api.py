@@ -1,0 +1,116 @@
+"""The engine's edges: malformed input, signatures, keys and body limits."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from tests.engine.functions import Observed, build_suite
+from tests.engine.harness import EVENT_KEY, Harness, make_client, running_harness
+from workflows.engine import Engine, schema
+from workflows.engine.protocol import hashed_signing_key, sign
+
+SIGNING_KEY = "signkey-test-" + "5f1e" * 16
+Suite = tuple[Harness, Observed]
+
+
+async def _count(engine: Engine, table: object) -> int:
+    async with engine.store.engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(table))).scalar() or 0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"name": "t/steps"', "not valid JSON"),
+        (b'{"data": {}}', "name must be a non-empty string"),
+        (b'[{"name": "t/steps"}, {"name": "t/steps", "data": [1]}]', "data must be an object"),
+        (b'{"name": "t/steps", "ts": "yesterday"}', "ts must be an integer"),
+        (b"[]", "no events"),
+    ],
+)
+async def test_malformed_events_get_400_with_a_message_and_store_nothing(
+    suite: Suite, body: bytes, message: str
+) -> None:
+    h, _ = suite
+    response = await h.http.post(f"{h.engine_url}/e/{EVENT_KEY}", content=body)
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+    assert await _count(h.engine, schema.events) == 0
+    assert await _count(h.engine, schema.jobs) == 1  # only the cron function's next tick
+
+
+async def test_a_malformed_registration_gets_400_and_keeps_the_old_functions(suite: Suite) -> None:
+    h, _ = suite
+    before = set(h.engine.functions)
+    bad = {"appname": "t", "functions": [{"id": "x", "triggers": [{"event": "e"}]}]}
+    response = await h.http.post(f"{h.engine_url}/fn/register", json=bad)
+    assert response.status_code == 400
+    assert "function x" in response.json()["error"]
+    assert set(h.engine.functions) == before
+
+
+async def test_an_oversized_body_is_refused_with_413(suite: Suite) -> None:
+    h, _ = suite
+    big = json.dumps({"name": "t/steps", "data": {"blob": "x" * (4 * 1024 * 1024)}})
+    response = await h.http.post(f"{h.engine_url}/e/{EVENT_KEY}", content=big)
+    assert response.status_code == 413
+    assert await _count(h.engine, schema.events) == 0
+
+
+async def test_signed_mode_runs_functions_and_refuses_forgeries(
+    engine_db: str, engine_port: int
+) -> None:
+    seen = Observed()
+    client = make_client(f"http://127.0.0.1:{engine_port}", signing_key=SIGNING_KEY)
+    functions = build_suite(client, seen)
+    async with running_harness(
+        engine_db, functions, client, engine_port, signing_key=SIGNING_KEY
+    ) as h:
+        run = await h.finished_run(await h.send("t/steps"))
+        assert run["output"] == {"total": 6}
+
+        forged = await h.http.post(
+            f"{h.engine_url}/fn/register",
+            json={"appname": "t", "functions": []},
+            headers={"authorization": "Bearer " + "0" * 64},
+        )
+        assert forged.status_code == 401
+        assert set(h.engine.functions) >= {"t-steps"}
+        unauthenticated = await h.http.get(f"{h.engine_url}/v1/runs/{run['run_id']}")
+        assert unauthenticated.status_code == 401
+        bearer = {"authorization": f"Bearer {hashed_signing_key(SIGNING_KEY)}"}
+        allowed = await h.http.get(f"{h.engine_url}/v1/runs/{run['run_id']}", headers=bearer)
+        assert allowed.json()["data"]["status"] == "Completed"
+
+        app_url = h.engine.app_urls[0]
+        body = b'{"event": {"name": "t/steps", "data": {}}}'
+        wrong_key = sign(body, "signkey-test-" + "99" * 32, int(h.clock.now()))
+        async with httpx.AsyncClient() as http:
+            refused = await http.post(
+                f"{app_url}?fnId=t-steps&stepId=step",
+                content=body,
+                headers={"x-inngest-signature": wrong_key},
+            )
+        assert refused.status_code == 401
+    assert seen.calls == {"add-0": 1, "add-1": 1, "add-2": 1}
+
+
+async def test_an_engine_with_an_event_key_refuses_other_keys(
+    engine_db: str, engine_port: int
+) -> None:
+    engine = Engine(database_url=engine_db, event_key="the-key")
+    await engine.start()
+    try:
+        transport = httpx.ASGITransport(app=engine.asgi)
+        async with httpx.AsyncClient(transport=transport, base_url="http://engine") as http:
+            refused = await http.post("/e/another-key", json={"name": "a"})
+            accepted = await http.post("/e/the-key", json={"name": "a"})
+        assert refused.status_code == 401
+        assert accepted.status_code == 200
+        assert await _count(engine, schema.events) == 1
+    finally:
+        await engine.stop()
