@@ -1,0 +1,117 @@
+"""What any Inngest-compatible server must do with our SDK, as a black box over HTTP.
+
+Runs against the embedded engine always, and against a real Inngest dev server when
+INNGEST_CONFORMANCE_URL names one (e.g. http://127.0.0.1:8288); skipped without one."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+import fastapi
+import httpx
+import inngest
+import inngest.fast_api
+import pytest
+
+from tests.engine.functions import Observed, build_suite
+from tests.engine.harness import EVENT_KEY, free_port, make_client, running_harness, serve
+
+EXTERNAL_URL = os.environ.get("INNGEST_CONFORMANCE_URL")
+TARGETS = [
+    "embedded",
+    pytest.param(
+        "external",
+        marks=pytest.mark.skipif(not EXTERNAL_URL, reason="INNGEST_CONFORMANCE_URL is not set"),
+    ),
+]
+
+
+class Target(Protocol):
+    async def send(self, name: str, data: dict[str, Any] | None = None) -> str: ...
+    async def finished_run(self, event_id: str) -> dict[str, Any]: ...
+
+
+class ExternalServer:
+    """A real Inngest server reached only through its public HTTP API."""
+
+    def __init__(self, url: str, http: httpx.AsyncClient) -> None:
+        self.url = url
+        self.http = http
+
+    async def send(self, name: str, data: dict[str, Any] | None = None) -> str:
+        response = await self.http.post(
+            f"{self.url}/e/{EVENT_KEY}", json={"name": name, "data": data or {}}
+        )
+        return str(response.json()["ids"][0])
+
+    async def finished_run(self, event_id: str) -> dict[str, Any]:
+        async with asyncio.timeout(30):
+            while True:  # a remote server offers nothing to wait on but its API
+                runs = (await self.http.get(f"{self.url}/v1/events/{event_id}/runs")).json()
+                ended = [r for r in runs.get("data") or [] if r["status"] != "Running"]
+                if ended:
+                    return dict(ended[0])
+                await asyncio.sleep(0.1)
+
+
+@pytest.fixture(params=TARGETS)
+async def target(
+    request: pytest.FixtureRequest, tmp_path: object, engine_port: int
+) -> AsyncIterator[Target]:
+    if request.param == "embedded":
+        client = make_client(f"http://127.0.0.1:{engine_port}")
+        database = f"sqlite+aiosqlite:///{tmp_path}/engine.db"
+        async with running_harness(
+            database, build_suite(client, Observed()), client, engine_port
+        ) as h:
+            yield h
+        return
+    assert EXTERNAL_URL is not None
+    async with _external(EXTERNAL_URL) as server:
+        yield server
+
+
+@contextlib.asynccontextmanager
+async def _external(url: str) -> AsyncIterator[ExternalServer]:
+    client = inngest.Inngest(
+        app_id="t", api_base_url=url, event_api_base_url=url, is_production=False
+    )
+    app = fastapi.FastAPI()
+    inngest.fast_api.serve(app, client, build_suite(client, Observed()))
+    port = free_port()
+    async with serve(app, port), httpx.AsyncClient() as http:
+        (await http.put(f"http://127.0.0.1:{port}/api/inngest")).raise_for_status()
+        yield ExternalServer(url, http)
+
+
+async def test_steps_run_in_order_and_the_output_is_reported(target: Target) -> None:
+    run = await target.finished_run(await target.send("t/steps"))
+    assert (run["status"], run["output"]) == ("Completed", {"total": 6})
+
+
+async def test_a_wait_resumes_on_the_matching_event(target: Target) -> None:
+    event_id = await target.send("t/wait", {"id": "c1"})
+    waiting = target.finished_run(event_id)
+    task = asyncio.create_task(waiting)
+    # the wait may register after this send; then the run resumes on the second one
+    await target.send("t/decided", {"id": "c1", "n": 1})
+    while not task.done():
+        await target.send("t/decided", {"id": "c1", "n": 2})
+        await asyncio.wait({task}, timeout=0.5)
+    run = task.result()
+    assert run["status"] == "Completed"
+    assert run["output"]["decision"]["id"] == "c1"
+
+
+async def test_parallel_steps_all_run(target: Target) -> None:
+    run = await target.finished_run(await target.send("t/parallel"))
+    assert run["output"] == {"branches": [1, 2, 3], "after": 11}
+
+
+async def test_a_non_retriable_error_fails_the_run(target: Target) -> None:
+    run = await target.finished_run(await target.send("t/no-retry"))
+    assert run["status"] == "Failed"
