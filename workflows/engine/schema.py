@@ -80,6 +80,8 @@ jobs = Table(
     Column("payload", JSON, nullable=True),
     Column("available_at", Float, nullable=False),
     Index("engine_jobs_due", "available_at"),
+    # ids are never reused, so a finished job's id can never name a new one
+    sqlite_autoincrement=True,
 )
 
 pauses = Table(
