@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -9,7 +10,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from workflows.engine import expressions
 from workflows.engine.protocol import parse_duration
 
+log = logging.getLogger(__name__)
 DEFAULT_RETRIES = 3
+UNSUPPORTED = frozenset(
+    {"batchEvents", "debounce", "rateLimit", "priority", "singleton", "timeouts"}
+)
 FUNCTION_FAILED = "inngest/function.failed"
 FUNCTION_INVOKED = "inngest/function.invoked"
 SCHEDULED = "inngest/scheduled.timer"
@@ -75,6 +80,9 @@ class FunctionDef:
 
     @classmethod
     def _parse(cls, app_name: str, config: dict[str, Any]) -> FunctionDef:
+        ignored = sorted(UNSUPPORTED & {k for k, v in config.items() if v})
+        if ignored:
+            log.warning("function %s: the embedded engine ignores %s", config["id"], ignored)
         step = config["steps"]["step"]
         events: list[tuple[str, str | None]] = []
         crons: list[str] = []
