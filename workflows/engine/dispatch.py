@@ -24,8 +24,7 @@ async def dispatch_event(
     row = (
         await conn.execute(select(schema.events).where(schema.events.c.seq == job.payload["seq"]))
     ).first()
-    await delete_job(conn, job.id)
-    if row is None:
+    if not await delete_job(conn, job.id) or row is None:
         return
     event: dict[str, Any] = row.payload
     await _cancel_runs(conn, event, functions, now)
@@ -76,22 +75,25 @@ async def _take_pause(conn: AsyncConnection, pause_id: int) -> bool:
 
 
 async def expire_wait(conn: AsyncConnection, job: Job, now: float) -> None:
-    await delete_job(conn, job.id)
-    if job.run_id and await _take_pause(conn, job.payload["pause_id"]):
+    if (
+        await delete_job(conn, job.id)
+        and job.run_id
+        and await _take_pause(conn, job.payload["pause_id"])
+    ):
         await resume(conn, job.run_id, job.payload["step_id"], None, now, op="WaitForEvent")
 
 
 async def expire_invoke(conn: AsyncConnection, job: Job, now: float) -> None:
-    await delete_job(conn, job.id)
     error = {"name": "InvokeTimeoutError", "message": "the invoked function did not finish in time"}
-    if job.run_id:
+    if await delete_job(conn, job.id) and job.run_id:
         await resume(conn, job.run_id, job.payload["step_id"], {"error": error}, now, op="Invoke")
 
 
 async def fire_cron(
     conn: AsyncConnection, job: Job, functions: Mapping[str, FunctionDef], now: float
 ) -> None:
-    await delete_job(conn, job.id)
+    if not await delete_job(conn, job.id):
+        return
     fn = functions.get(job.payload["function_id"])
     cron = job.payload["cron"]
     if fn is None or cron not in fn.crons:

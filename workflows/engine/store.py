@@ -198,8 +198,10 @@ async def save_memo(
     )
 
 
-async def delete_job(conn: AsyncConnection, job_id: int) -> None:
-    await conn.execute(delete(schema.jobs).where(schema.jobs.c.id == job_id))
+async def delete_job(conn: AsyncConnection, job_id: int) -> bool:
+    """Remove a job; False when it was already gone (another worker finished it)."""
+    result = await conn.execute(delete(schema.jobs).where(schema.jobs.c.id == job_id))
+    return bool(result.rowcount)
 
 
 async def finish_run(
