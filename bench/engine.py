@@ -16,7 +16,6 @@ import contextlib
 import logging
 import os
 import shlex
-import socket
 import statistics
 import sys
 import tempfile
@@ -33,11 +32,11 @@ import fastapi
 import httpx
 import inngest
 import inngest.fast_api
-import uvicorn
 from inngest.experimental import mocked
 from sqlalchemy import select
-from starlette.types import ASGIApp
 
+from tests.engine.databases import scratch_database
+from tests.engine.harness import free_port, serve
 from workflows.engine import Engine, SystemClock, schema
 
 STEPS = 10
@@ -101,28 +100,6 @@ def bench_mocked(runs: int) -> Figures:
         asyncio.set_event_loop(None)
         loop.close()
     return Figures(label="mocked (SDK only)", run_ms=times)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.asynccontextmanager
-async def serve(app: ASGIApp, port: int) -> AsyncIterator[None]:
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
-        await asyncio.sleep(0.005)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        await task
 
 
 class Completions:
@@ -283,26 +260,6 @@ def main(argv: list[str] | None = None) -> None:
     results = asyncio.run(engines())
     command = shlex.join(["python", "bench/engine.py", *sys.argv[1:]])
     print(report(command, args.runs, args.concurrency, mock, results))
-
-
-@contextlib.asynccontextmanager
-async def scratch_database(url: str) -> AsyncIterator[str]:
-    """A new, empty database on the server at `url`, dropped afterwards; nothing else is touched."""
-    from sqlalchemy import make_url, text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    name = f"bench_engine_{os.getpid()}"
-    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            async with admin.connect() as conn:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
 
 
 if __name__ == "__main__":
