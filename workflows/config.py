@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import timedelta
 from functools import cached_property
 from typing import Literal
@@ -44,6 +46,8 @@ class Settings(BaseSettings):
 
     front_api_token: str | None = None
     front_app_secret: str | None = None
+    # Set to accept Front rule webhooks too (HMAC-SHA1 of the body, no timestamp).
+    front_rule_webhook_secret: str | None = None
     front_api_url: str = "https://api2.frontapp.com"
 
     slack_bot_token: str | None = None
@@ -52,14 +56,30 @@ class Settings(BaseSettings):
     slack_approval_channel: str | None = None
     slack_approver_ids: str = ""
 
+    # Product knowledge the agent may search: <KNOWLEDGE_DIR>/<app id>.md per app.
+    knowledge_dir: str = "./knowledge"
+    # Seed the built-in demo app (inbox inb_demo) at start; turn off once real apps exist.
+    demo_app: bool = True
+
     approval_timeout: timedelta = Field(default=timedelta(hours=24))
     console_secret_key: str = PLACEHOLDER_SECRET
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secret_in_production(self) -> Settings:
+    def _refuse_unsafe_production_config(self) -> Settings:
         if self.app_env == "production" and self.console_secret_key == PLACEHOLDER_SECRET:
             raise ValueError("CONSOLE_SECRET_KEY must be set to a real secret in production")
+        if self.app_env == "production" and self.front_api_token and not self.front_app_secret:
+            raise ValueError("FRONT_APP_SECRET must be set when FRONT_API_TOKEN is")
         return self
+
+    @property
+    def front_webhook_secret(self) -> str:
+        """The app-webhook secret; without Front, one derived from the console key."""
+        if self.front_app_secret:
+            return self.front_app_secret
+        return hmac.new(
+            self.console_secret_key.encode(), b"front-webhook", hashlib.sha256
+        ).hexdigest()
 
     @property
     def external_inngest_url(self) -> str | None:

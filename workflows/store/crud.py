@@ -47,6 +47,15 @@ async def list_apps(*, session: AsyncSession) -> Sequence[App]:
     return (await session.exec(select(App).order_by(col(App.id)))).all()
 
 
+async def find_app_by_inbox(*, session: AsyncSession, inbox_id: str) -> App | None:
+    """The app whose Front inboxes include this one, or None for an inbox nobody registered."""
+    # Inbox lists are short JSON arrays on a handful of apps; matching in Python keeps this
+    # portable across SQLite and PostgreSQL.
+    return next(
+        (app for app in await list_apps(session=session) if inbox_id in app.front_inbox_ids), None
+    )
+
+
 async def record_audit(
     *,
     session: AsyncSession,

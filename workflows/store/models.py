@@ -1,4 +1,4 @@
-"""The tables the app keeps: the products it supports and the audit trail."""
+"""The tables the app keeps: apps, conversations, drafts, actions, agent runs, the audit trail."""
 
 from __future__ import annotations
 
@@ -64,3 +64,108 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=100, index=True)
     subject: str = Field(max_length=200, index=True)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Conversation(SQLModel, table=True):
+    """A conversation the agent has worked on; for the local inbox, also the conversation itself."""
+
+    __tablename__ = "conversations"
+
+    id: str = Field(primary_key=True, max_length=64)
+    app_id: str = Field(max_length=64, index=True)
+    inbox_id: str = Field(max_length=64)
+    subject: str | None = Field(default=None, max_length=500)
+    customer_email: str = Field(max_length=320, index=True)
+    # Set for conversations kept by the local inbox, which has no Front behind it.
+    local: bool = False
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The newest customer message a finished run answered; an older run does not draft over it.
+    answered_message_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class InboxMessage(SQLModel, table=True):
+    """One message of a local-inbox conversation."""
+
+    __tablename__ = "inbox_messages"
+
+    id: str = Field(primary_key=True, max_length=64)
+    conversation_id: str = Field(max_length=64, index=True)
+    author: str = Field(max_length=20)  # customer | agent | teammate
+    sender: str = Field(max_length=320)
+    text: str
+    sent_at: datetime = _timestamp()
+
+
+class Draft(SQLModel, table=True):
+    """A reply draft: the local inbox's own, or our copy of one created in Front."""
+
+    __tablename__ = "drafts"
+
+    id: str = Field(primary_key=True, max_length=64)
+    conversation_id: str = Field(max_length=64, index=True)
+    body: str
+    status: str = Field(default="draft", max_length=20)  # draft | sent | deleted
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class Comment(SQLModel, table=True):
+    """A note for teammates on a local-inbox conversation."""
+
+    __tablename__ = "comments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(max_length=64, index=True)
+    body: str
+    created_at: datetime = _timestamp()
+
+
+class Action(SQLModel, table=True):
+    """One action the agent proposed, the policy's verdict, and what became of it."""
+
+    __tablename__ = "actions"
+
+    id: str = Field(primary_key=True, max_length=64)
+    app_id: str = Field(max_length=64, index=True)
+    conversation_id: str = Field(max_length=64, index=True)
+    run_id: str = Field(max_length=64)
+    tool: str = Field(max_length=64)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    rationale: str = ""
+    verdict: str = Field(max_length=20)  # auto | needs_approval | refuse
+    policy_reason: str = ""
+    # pending | approved | rejected | expired | executed | failed | refused
+    status: str = Field(max_length=20, index=True)
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str | None = None
+    decided_by: str | None = Field(default=None, max_length=200)
+    decided_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    decision_reason: str | None = None
+    expires_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class AgentRun(SQLModel, table=True):
+    """What one agent run looked up, proposed and cost, for reviewers and the bill."""
+
+    __tablename__ = "agent_runs"
+
+    id: str = Field(primary_key=True, max_length=64)
+    conversation_id: str = Field(max_length=64, index=True)
+    app_id: str = Field(max_length=64)
+    model: str = Field(max_length=100)
+    outcome: str = Field(max_length=20)
+    turns: int
+    input_tokens: int
+    output_tokens: int
+    cache_read_input_tokens: int
+    cache_creation_input_tokens: int
+    cost_usd: float | None = None
+    reasoning: str = ""
+    tool_calls: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    created_at: datetime = _timestamp()

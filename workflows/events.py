@@ -1,0 +1,69 @@
+"""Every event the app sends or waits for: names and payload models, in one place."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+INBOUND_RECEIVED = "front/inbound_received"
+APPROVAL_REQUESTED = "action/approval.requested"
+ACTION_DECIDED = "action/decided"
+ACTION_EXPIRED = "action/expired"
+ACTION_EXECUTED = "action/executed"
+
+
+class EventData(BaseModel):
+    # Events outlive deploys: a field added later must not break a run started before it.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class InboundReceived(EventData):
+    """A customer's message arrived in an inbox that belongs to an app."""
+
+    front_event_id: str
+    app_id: str
+    inbox_id: str
+    conversation_id: str
+    message_id: str
+    sender_email: str
+    sender_name: str | None = None
+    subject: str | None = None
+    # The message as Front sent it; the local inbox keeps it, Front mode re-reads the conversation.
+    text: str = ""
+    received_at: datetime
+
+
+class ApprovalRequested(EventData):
+    """A risky action waits for a person; the row in `actions` holds the details."""
+
+    action_id: str
+    app_id: str
+    conversation_id: str
+    tool: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    expires_at: datetime
+
+
+class ActionDecided(EventData):
+    """A person approved or rejected an action; sent only after the row was compare-and-set."""
+
+    action_id: str
+    decision: Literal["approved", "rejected"]
+    decided_by: str
+    reason: str = ""
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class ActionExpired(EventData):
+    """Nobody decided in time; the action will never run."""
+
+    action_id: str
+
+
+class ActionExecuted(EventData):
+    """An action ran against the app integration."""
+
+    action_id: str
+    result: dict[str, Any] = Field(default_factory=dict)
