@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
+from console.commands import apps, simulate
 from console.doctor import Status, run_checks
 from workflows.config import Settings
 from workflows.store import current_revision, upgrade_database
@@ -83,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds to wait for the ping run to complete (default: 30)",
     )
     doctor.set_defaults(command=_doctor)
+
+    apps.register(commands)
+    simulate.register(commands)
     return parser
 
 

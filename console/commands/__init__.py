@@ -1,0 +1,1 @@
+"""Sub-commands of `support-agent` that live outside the core of `console/cli.py`."""
