@@ -169,3 +169,17 @@ class AgentRun(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     created_at: datetime = _timestamp()
+
+
+class DemoOperation(SQLModel, table=True):
+    """A change made to the built-in demo app; its state is the sample data plus these, in order."""
+
+    __tablename__ = "demo_operations"
+
+    # The order changes were made in: a transfer may follow an email change in the same second.
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(max_length=200, unique=True, index=True)
+    method: str = Field(max_length=32)
+    request: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _timestamp()
