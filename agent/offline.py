@@ -62,9 +62,15 @@ def _proposed_already(transcript: list[Mapping[str, Any]]) -> bool:
     )
 
 
-def _last_customer_text(conversation: Mapping[str, Any]) -> str:
-    from_customer = [m for m in conversation["messages"] if m["author"] == "customer"]
-    return str(max(from_customer, key=lambda m: m["sent_at"])["text"]) if from_customer else ""
+def _unanswered_customer_text(conversation: Mapping[str, Any]) -> str:
+    """Every customer message since the last reply, oldest first: two quick emails are one ask."""
+    unanswered: list[str] = []
+    for message in sorted(conversation["messages"], key=lambda m: m["sent_at"]):
+        if message["author"] == "customer":
+            unanswered.append(str(message["text"]))
+        else:
+            unanswered.clear()
+    return "\n\n".join(unanswered)
 
 
 def _message(turn: int, content: list[dict[str, Any]], *, stop_reason: str) -> Message:
@@ -111,7 +117,7 @@ def respond(transcript: list[Mapping[str, Any]]) -> Message:
         return _message(
             turn, [_tool_use(turn, 0, "list_purchases", params)], stop_reason="tool_use"
         )
-    text = _last_customer_text(results["read_conversation"])
+    text = _unanswered_customer_text(results["read_conversation"])
     intent: Intent = classify(text, sender_email=sender)
     purchases = (results.get("list_purchases") or {}).get("purchases", [])
     plan = plan_for(

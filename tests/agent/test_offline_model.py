@@ -126,3 +126,16 @@ async def test_offline_refunds_what_is_left_of_the_latest_open_purchase() -> Non
 def test_without_an_api_key_the_offline_model_is_chosen() -> None:
     assert isinstance(make_model_client(api_key=None), OfflineModel)
     assert isinstance(make_model_client(api_key=""), OfflineModel)
+
+
+async def test_offline_reads_every_message_since_the_last_reply() -> None:
+    # The request is in the first of two quick emails; the second only adds a detail.
+    context = conversation(
+        "Hi, I would like a refund for my last purchase please.",
+        "Sorry, forgot to say: the order was last week.",
+        purchases=TWO_PURCHASES,
+    )
+
+    result = await run_agent(context=context, model_client=OfflineModel())
+
+    assert [a.tool for a in result.proposed_actions] == ["refund_purchase"]
