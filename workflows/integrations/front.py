@@ -1,0 +1,222 @@
+"""A small client of Front's Core API: read conversations, write drafts, comments and tags.
+
+It never sends a message: there is deliberately no method for the endpoints that do. Retries are
+left to the durable engine, which retries the whole step, so every failure is raised at once.
+"""
+
+from __future__ import annotations
+
+import math
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
+
+import httpx
+
+from workflows.errors import IntegrationError, RateLimited
+
+DEFAULT_RETRY_AFTER = 1.0
+PAGE_SIZE = 100
+
+
+def _segment(value: str) -> str:
+    """One path segment: ids come from webhooks, and a '/' in one must not change the path."""
+    return quote(value, safe="")
+
+
+def _retry_after(header: str | None) -> float:
+    """Seconds from a `retry-after` header; a missing or unreadable one means a short default."""
+    try:
+        seconds = float(header) if header is not None else DEFAULT_RETRY_AFTER
+    except ValueError:
+        return DEFAULT_RETRY_AFTER
+    return seconds if math.isfinite(seconds) and seconds >= 0 else DEFAULT_RETRY_AFTER
+
+
+def _detail(response: httpx.Response) -> str:
+    """Front's own explanation of an error (`_error.message`), shortened; may be empty."""
+    try:
+        error = response.json().get("_error") or {}
+        detail = str(error.get("message") or error.get("title") or "")
+    except (ValueError, AttributeError):
+        detail = ""
+    return detail[:200]
+
+
+class FrontClient:
+    """Front's Core API over one `httpx.AsyncClient`, authenticated with a bearer token."""
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        token: str,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._token = token
+        self._http = httpx.AsyncClient(
+            base_url=api_url,
+            headers={"authorization": f"Bearer {token}", "accept": "application/json"},
+            timeout=timeout,
+            transport=transport,
+        )
+        self._tag_ids: dict[str, str] = {}
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> FrontClient:
+        return self
+
+    async def __aexit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def list_messages(self, conversation_id: str) -> list[dict[str, Any]]:
+        """Every message of the conversation, as Front lists them (newest first)."""
+        return await self._list(f"/conversations/{_segment(conversation_id)}/messages")
+
+    async def conversation_inboxes(self, conversation_id: str) -> list[dict[str, Any]]:
+        """The inboxes the conversation is listed in."""
+        return await self._list(f"/conversations/{_segment(conversation_id)}/inboxes")
+
+    async def inbox_channels(self, inbox_id: str) -> list[dict[str, Any]]:
+        """The channels of an inbox; a reply draft names one of them."""
+        return await self._list(f"/inboxes/{_segment(inbox_id)}/channels")
+
+    async def create_draft(self, conversation_id: str, *, body: str, channel_id: str) -> str:
+        """Save a reply draft every teammate can see; returns its id."""
+        # Front's default mode is private: a draft only its author (our token) could see.
+        payload = {"body": body, "channel_id": channel_id, "mode": "shared"}
+        draft = await self._request(
+            "POST", f"/conversations/{_segment(conversation_id)}/drafts", json=payload
+        )
+        if not isinstance(draft, dict) or not isinstance(draft.get("id"), str):
+            raise IntegrationError("Front created a draft but named no id", retryable=False)
+        return str(draft["id"])
+
+    async def delete_draft(self, draft_id: str, *, version: str | None = None) -> None:
+        """Delete a draft at `version`, else at its latest; one already gone or sent is left."""
+        if version is None:
+            draft = await self._request("GET", f"/messages/{_segment(draft_id)}", missing_ok=True)
+            # A draft that was sent is a message now, and no longer ours to delete.
+            if not isinstance(draft, dict) or not draft.get("draft_mode"):
+                return
+            version = str(draft.get("version") or "")
+        # Front refuses the deletion when the version is not the draft's latest.
+        await self._request(
+            "DELETE", f"/drafts/{_segment(draft_id)}", json={"version": version}, missing_ok=True
+        )
+
+    async def add_comment(self, conversation_id: str, body: str) -> None:
+        """Leave a comment for teammates on the conversation."""
+        await self._request(
+            "POST", f"/conversations/{_segment(conversation_id)}/comments", json={"body": body}
+        )
+
+    async def add_tag(self, conversation_id: str, tag_name: str) -> None:
+        """Tag the conversation by name, creating the tag the first time it is used."""
+        tag_id = await self._tag_id(tag_name)
+        try:
+            await self._request(
+                "POST",
+                f"/conversations/{_segment(conversation_id)}/tags",
+                json={"tag_ids": [tag_id]},
+            )
+        except IntegrationError as error:
+            if not error.retryable:
+                # The tag may have been deleted in Front since it was cached.
+                self._tag_ids.pop(tag_name, None)
+            raise
+
+    async def _tag_id(self, name: str) -> str:
+        if name in self._tag_ids:
+            return self._tag_ids[name]
+        tags = await self._list("/tags")
+        for tag in tags:
+            self._tag_ids.setdefault(str(tag.get("name")), str(tag.get("id")))
+        if name not in self._tag_ids:
+            # Front compares tag names without case, so "Refund" already is "refund".
+            same = [t for t in tags if str(t.get("name")).casefold() == name.casefold()]
+            if same:
+                self._tag_ids[name] = str(same[0].get("id"))
+        if name not in self._tag_ids:
+            # POST /tags is Front's legacy endpoint (a team tag); a company tag is seen by all.
+            created = await self._request("POST", "/company/tags", json={"name": name})
+            if not isinstance(created, dict) or not isinstance(created.get("id"), str):
+                raise IntegrationError("Front created a tag but named no id", retryable=False)
+            self._tag_ids[name] = created["id"]
+        return self._tag_ids[name]
+
+    async def _list(self, path: str) -> list[dict[str, Any]]:
+        """All results of a listing, following `_pagination.next` to the last page."""
+        results: list[dict[str, Any]] = []
+        params: dict[str, str] = {"limit": str(PAGE_SIZE)}
+        while True:
+            page = await self._request("GET", path, params=params)
+            page = page if isinstance(page, dict) else {}
+            results.extend(r for r in page.get("_results") or [] if isinstance(r, dict))
+            next_url = (page.get("_pagination") or {}).get("next")
+            if not next_url:
+                return results
+            # The link names Front's per-company host; only its query is kept, so the token is
+            # only ever sent to the configured api_url.
+            next_params = dict(parse_qsl(urlsplit(str(next_url)).query))
+            if next_params == params:
+                raise IntegrationError(f"Front GET {path} links a page to itself", retryable=False)
+            params = next_params
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+        missing_ok: bool = False,
+    ) -> Any:
+        """One call; the parsed JSON answer (None when empty, or 404 with `missing_ok`)."""
+        what = f"Front {method} {path}"
+        try:
+            response = await self._http.request(
+                method,
+                path,
+                json=json,
+                params=params,
+                # A merged conversation answers 301; only reads follow it, since httpx would
+                # turn a redirected POST into a GET.
+                follow_redirects=method == "GET",
+            )
+        except httpx.TimeoutException as exc:
+            raise IntegrationError(self._redact(f"{what} timed out"), retryable=True) from exc
+        except httpx.HTTPError as exc:
+            message = f"{what} failed: {type(exc).__name__}: {exc}"
+            raise IntegrationError(self._redact(message), retryable=True) from exc
+        status = response.status_code
+        if status == 404 and missing_ok:
+            return None
+        if status < 300:
+            return self._json(response, what)
+        detail = _detail(response)
+        message = self._redact(f"{what} answered {status}" + (f": {detail}" if detail else ""))
+        if status == 429:
+            raise RateLimited(
+                message, retry_after=_retry_after(response.headers.get("retry-after"))
+            )
+        raise IntegrationError(message, retryable=status >= 500)
+
+    def _json(self, response: httpx.Response, what: str) -> Any:
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise IntegrationError(f"{what} answered with no JSON", retryable=True) from exc
+
+    def _redact(self, message: str) -> str:
+        return message.replace(self._token, "[token]") if self._token else message
