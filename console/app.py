@@ -14,10 +14,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
+from console.webhooks.front import front_webhook
 from workflows.client import create_inngest_client
 from workflows.config import Settings
 from workflows.functions import create_functions
 from workflows.store import create_engine, session_factory
+from workflows.store.models import utcnow
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -38,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
+            Route("/webhooks/front", front_webhook, methods=["POST"]),
             # Last: the sub-app answers /api/inngest and 404s everything else.
             Mount("", app=_inngest_app(client)),
         ],
@@ -45,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.inngest = client
+    app.state.clock = utcnow  # tests replace it to move time without sleeping
     return app
 
 

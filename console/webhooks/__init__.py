@@ -1,0 +1,1 @@
+"""Webhook endpoints: requests other systems send us, verified before anything is trusted."""
