@@ -1,10 +1,198 @@
-"""`support-agent simulate`."""
+"""`support-agent simulate inbound`: post a signed sample Front webhook to a running server."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import html
+import json
+import secrets
+import sys
+import time
+from pathlib import Path
 from typing import Any
+
+import httpx
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from console.webhooks.front_signature import sign_app_webhook
+from workflows.config import Settings
+from workflows.store import create_engine, session_factory
+from workflows.store.crud import get_app
+
+DEFAULT_APP = "demo"
+DEFAULT_SENDER = "ada@example.com"
+
+
+class SimulationError(Exception):
+    """Why the sample could not be posted, in words for the person at the terminal."""
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
     """Add the `simulate` command to the CLI."""
+    simulate = commands.add_parser(
+        "simulate",
+        help="post sample webhooks to a running server",
+        description="Post signed sample webhooks to a running `support-agent serve`.",
+    )
+    kinds = simulate.add_subparsers(required=True, metavar="KIND")
+    inbound = kinds.add_parser(
+        "inbound",
+        help="a customer's email arriving in an app's Front inbox",
+        description="Post a signed Front `inbound_received` webhook for the app's first inbox to "
+        "URL/webhooks/front, as Front would, and print the event and conversation ids.",
+    )
+    inbound.add_argument(
+        "--from",
+        dest="sender",
+        default=DEFAULT_SENDER,
+        metavar="EMAIL",
+        help=f"the customer's address (default: {DEFAULT_SENDER})",
+    )
+    inbound.add_argument("--name", help="the customer's display name")
+    inbound.add_argument("--subject", required=True, help="the email's subject")
+    inbound.add_argument("--body", required=True, help="the email's text")
+    inbound.add_argument(
+        "--app",
+        default=DEFAULT_APP,
+        metavar="ID",
+        help=f"the app whose first inbox receives it (default: {DEFAULT_APP})",
+    )
+    inbound.add_argument(
+        "--inbox", metavar="INBOX_ID", help="the Front inbox id (inb_...); skips the database"
+    )
+    inbound.add_argument(
+        "--conversation",
+        metavar="CONVERSATION_ID",
+        help="continue this conversation (cnv_...) instead of starting a new one",
+    )
+    inbound.add_argument("--url", help="the server's base URL (default: PUBLIC_URL)")
+    inbound.set_defaults(command=_inbound)
+
+
+def build_inbound_webhook(
+    *,
+    event_id: str,
+    conversation_id: str,
+    message_id: str,
+    inbox_id: str,
+    sender_email: str,
+    sender_name: str | None,
+    subject: str,
+    text: str,
+    sent_at: float,
+) -> dict[str, Any]:
+    """An application-webhook envelope shaped like the one Front sends for a new email."""
+    return {
+        "type": "inbound_received",
+        "authorization": {"id": "cmp_local"},
+        "payload": {
+            "_links": {"self": f"https://api2.frontapp.com/events/{event_id}"},
+            "id": event_id,
+            "type": "inbound",
+            "emitted_at": sent_at,
+            "conversation": {"id": conversation_id, "subject": subject, "status": "unassigned"},
+            "source": {"_meta": {"type": "inboxes"}, "data": [{"id": inbox_id}]},
+            "target": {
+                "_meta": {"type": "message"},
+                "data": {
+                    "id": message_id,
+                    "type": "email",
+                    "is_inbound": True,
+                    "created_at": sent_at,
+                    "subject": subject,
+                    "blurb": text[:100],
+                    "body": f"<p>{html.escape(text)}</p>",
+                    "text": text,
+                    "recipients": [
+                        {"handle": sender_email, "role": "from", "name": sender_name},
+                        {"handle": "support@example.com", "role": "to", "name": None},
+                    ],
+                    "attachments": [],
+                },
+            },
+        },
+    }
+
+
+def new_front_id(prefix: str) -> str:
+    """A fresh id in Front's style (`evt_...`, `cnv_...`, `msg_...`)."""
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+def _inbound(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        inbox_id = args.inbox or _first_inbox(settings.database_url, args.app)
+    except SimulationError as error:
+        print(f"support-agent: {error}", file=sys.stderr)
+        return 1
+    event_id, message_id = new_front_id("evt"), new_front_id("msg")
+    conversation_id = args.conversation or new_front_id("cnv")
+    document = build_inbound_webhook(
+        event_id=event_id,
+        conversation_id=conversation_id,
+        message_id=message_id,
+        inbox_id=inbox_id,
+        sender_email=args.sender,
+        sender_name=args.name,
+        subject=args.subject,
+        text=args.body,
+        sent_at=time.time(),
+    )
+    body = json.dumps(document).encode()
+    timestamp = str(int(time.time() * 1000))
+    headers = {
+        "content-type": "application/json",
+        "x-front-request-timestamp": timestamp,
+        "x-front-signature": sign_app_webhook(settings.front_webhook_secret, timestamp, body),
+    }
+    url = f"{(args.url or settings.public_url).rstrip('/')}/webhooks/front"
+    try:
+        response = httpx.post(url, content=body, headers=headers, timeout=30)
+    except httpx.HTTPError as error:
+        print(
+            f"support-agent: could not post to {url} ({type(error).__name__}); "
+            "is `support-agent serve` running?",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"event         {event_id}")
+    print(f"conversation  {conversation_id}")
+    print(f"status        {response.status_code} {response.reason_phrase}")
+    if not response.is_success:
+        print(f"support-agent: the server refused it: {response.text[:500]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _first_inbox(database_url: str, app_id: str) -> str:
+    """The app's first Front inbox, read from the database without creating anything."""
+    url = make_url(database_url)
+    shown = url.render_as_string(hide_password=True)
+    upgrade = "run `support-agent db upgrade` (or `support-agent serve`) first, or pass --inbox"
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        raise SimulationError(f"no database at {shown}; {upgrade}")
+    try:
+        inboxes = asyncio.run(_app_inboxes(database_url, app_id))
+    except (SQLAlchemyError, OSError) as error:
+        raise SimulationError(
+            f"could not read apps from {shown} ({type(error).__name__}); {upgrade}"
+        ) from None
+    if inboxes is None:
+        raise SimulationError(
+            f"no app {app_id!r}; add it with `support-agent apps add`, or pass --inbox"
+        )
+    if not inboxes:
+        raise SimulationError(f"app {app_id!r} has no Front inbox; add one, or pass --inbox")
+    return inboxes[0]
+
+
+async def _app_inboxes(database_url: str, app_id: str) -> list[str] | None:
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            app = await get_app(session=session, id=app_id)
+            return None if app is None else list(app.front_inbox_ids)
+    finally:
+        await engine.dispose()

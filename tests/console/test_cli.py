@@ -42,7 +42,17 @@ def _free_port() -> int:
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["serve"], ["engine"], ["db"], ["db", "upgrade"], ["doctor"]]
+    "command",
+    [
+        [],
+        ["serve"],
+        ["engine"],
+        ["db"],
+        ["db", "upgrade"],
+        ["doctor"],
+        ["simulate"],
+        ["simulate", "inbound"],
+    ],
 )
 def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
