@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import html
 import json
+import logging
 import secrets
 import sys
 import time
@@ -122,6 +123,7 @@ def new_front_id(prefix: str) -> str:
 
 
 def _inbound(settings: Settings, args: argparse.Namespace) -> int:
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the printed lines are the report
     try:
         inbox_id = args.inbox or _first_inbox(settings.database_url, args.app)
     except SimulationError as error:
