@@ -13,7 +13,8 @@ from starlette.types import ASGIApp
 from console.app import create_app
 from workflows.config import Settings
 from workflows.engine import Engine
-from workflows.store import upgrade_database
+from workflows.integrations.registry import seed_demo_app
+from workflows.store import create_engine, session_factory, upgrade_database
 
 
 class _Server(uvicorn.Server):
@@ -29,6 +30,8 @@ async def serve(settings: Settings, *, migrate: bool = True) -> None:
     """`support-agent serve`: migrate, then serve the app and, if embedded, the engine."""
     if migrate:
         await upgrade_database(settings.database_url)
+    if settings.demo_app:
+        await _seed_demo_app(settings)
     configs = [_config(create_app(settings), settings.host, settings.port, settings)]
     if not settings.embedded_engine:
         await serve_together(configs)
@@ -36,6 +39,16 @@ async def serve(settings: Settings, *, migrate: bool = True) -> None:
     async with running_engine(settings) as engine:
         configs.append(_config(engine.asgi, settings.engine_host, settings.engine_port, settings))
         await serve_together(configs)
+
+
+async def _seed_demo_app(settings: Settings) -> None:
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            await seed_demo_app(session=session)
+            await session.commit()
+    finally:
+        await engine.dispose()
 
 
 async def serve_engine(settings: Settings) -> None:
