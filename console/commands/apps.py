@@ -1,10 +1,260 @@
-"""`support-agent apps`."""
+"""`support-agent apps`: register the products the desk supports, and list them."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy.exc import IntegrityError
+
+from agent.context import AppPolicy
+from workflows.config import Settings
+from workflows.integrations.demo_app import DEMO_INTEGRATION_URL
+from workflows.integrations.registry import APP_ID_PATTERN, app_policy
+from workflows.store import App, create_engine, current_revision, head_revision, session_factory
+from workflows.store.crud import create_app, find_app_by_inbox, get_app, list_apps
+
+_NEEDS_UPGRADE = "Needs a migrated database: run `support-agent db upgrade` first."
+
+
+class Refused(Exception):
+    """The command cannot do what was asked; the message says why."""
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
     """Add the `apps` command to the CLI."""
+    apps = commands.add_parser(
+        "apps",
+        help="register and list the products the desk supports",
+        description="Register and list the products (apps) the desk supports. " + _NEEDS_UPGRADE,
+    )
+    actions = apps.add_subparsers(required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add",
+        help="register an app: its Front inboxes, its integration and who may approve",
+        description="Register an app. Its integration answers the app integration contract at "
+        "INTEGRATION_URL (or `builtin:demo` for the built-in demo app). The integration secret is "
+        "read from the variable named by --integration-secret-env, else from a prompt (or the "
+        "first line of standard input); it is never printed. " + _NEEDS_UPGRADE,
+    )
+    add.add_argument("--id", required=True, type=_app_id, help="short id, e.g. `notes`")
+    add.add_argument("--name", required=True, help="display name")
+    add.add_argument(
+        "--inbox",
+        dest="inboxes",
+        action="append",
+        required=True,
+        metavar="INBOX_ID",
+        help="a Front inbox id (inb_...) whose messages belong to this app; repeatable",
+    )
+    add.add_argument(
+        "--integration-url",
+        required=True,
+        type=_integration_url,
+        metavar="URL",
+        help=f"where the app answers the contract (https://...), or {DEMO_INTEGRATION_URL}",
+    )
+    add.add_argument(
+        "--integration-secret-env",
+        metavar="VAR",
+        help="environment variable holding the secret that signs calls to the integration",
+    )
+    add.add_argument("--slack-channel", help="Slack channel for this app's approval cards")
+    add.add_argument(
+        "--approver",
+        dest="approvers",
+        action="append",
+        default=[],
+        metavar="SLACK_USER_ID",
+        help="a Slack user allowed to approve this app's actions; repeatable",
+    )
+    add.add_argument(
+        "--auto-refund-max-cents",
+        type=_non_negative,
+        default=0,
+        metavar="N",
+        help="refunds up to N cents may run without approval (0, the default: never)",
+    )
+    add.add_argument(
+        "--auto-refund-max-age-days",
+        type=_non_negative,
+        default=0,
+        metavar="N",
+        help="... and only for purchases at most N days old (0, the default: never)",
+    )
+    add.add_argument(
+        "--no-auto-magic-link",
+        dest="auto_magic_link",
+        action="store_false",
+        help="ask a human before sending a login link, even to the address on file",
+    )
+    add.set_defaults(command=_add)
+
+    listing = actions.add_parser(
+        "list",
+        help="list the registered apps (never their secrets)",
+        description="Print one line per registered app. " + _NEEDS_UPGRADE,
+    )
+    listing.set_defaults(command=_list)
+
+
+def _add(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        secret = _secret(args)
+        policy = AppPolicy(
+            auto_refund_max_cents=args.auto_refund_max_cents,
+            auto_refund_max_age_days=args.auto_refund_max_age_days,
+            auto_magic_link=args.auto_magic_link,
+        )
+        app = asyncio.run(_create(settings, args, secret, policy))
+    except Refused as refusal:
+        print(f"support-agent apps add: {refusal}", file=sys.stderr)
+        return 1
+    print(f"added app {app.id} ({app.name}) for inboxes {', '.join(app.front_inbox_ids)}")
+    return 0
+
+
+def _list(settings: Settings, _args: argparse.Namespace) -> int:
+    try:
+        apps = asyncio.run(_registered(settings))
+    except Refused as refusal:
+        print(f"support-agent apps list: {refusal}", file=sys.stderr)
+        return 1
+    if not apps:
+        print("no apps registered; add one with `support-agent apps add`")
+        return 0
+    header = ["ID", "NAME", "INBOXES", "INTEGRATION", "SLACK", "APPROVERS", "POLICY"]
+    print(_table([header, *(_row(app) for app in apps)]))
+    return 0
+
+
+async def _create(
+    settings: Settings, args: argparse.Namespace, secret: str, policy: AppPolicy
+) -> App:
+    await _require_migrated(settings)
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            if await get_app(session=session, id=args.id) is not None:
+                raise Refused(f"an app with id {args.id!r} already exists")
+            for inbox in args.inboxes:
+                owner = await find_app_by_inbox(session=session, inbox_id=inbox)
+                if owner is not None:
+                    raise Refused(f"inbox {inbox} already belongs to app {owner.id!r}")
+            try:
+                app = await create_app(
+                    session=session,
+                    id=args.id,
+                    name=args.name,
+                    integration_url=args.integration_url,
+                    integration_secret=secret,
+                    front_inbox_ids=list(dict.fromkeys(args.inboxes)),
+                    slack_channel=args.slack_channel,
+                    approver_ids=list(dict.fromkeys(args.approvers)),
+                    policy=policy.model_dump(),
+                )
+                await session.commit()
+            except IntegrityError:
+                # Added by someone else between the check and the insert.
+                raise Refused(f"an app with id {args.id!r} already exists") from None
+            return app
+    finally:
+        await engine.dispose()
+
+
+async def _registered(settings: Settings) -> Sequence[App]:
+    await _require_migrated(settings)
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            return await list_apps(session=session)
+    finally:
+        await engine.dispose()
+
+
+async def _require_migrated(settings: Settings) -> None:
+    if await current_revision(settings.database_url) != head_revision():
+        raise Refused("the database is not migrated; run `support-agent db upgrade` first")
+
+
+def _secret(args: argparse.Namespace) -> str:
+    if args.integration_url == DEMO_INTEGRATION_URL:
+        return ""  # the demo runs in-process; nothing is signed
+    if args.integration_secret_env:
+        # Named by the operator on the command line, so it is read here, not by Settings.
+        secret = os.environ.get(args.integration_secret_env, "")
+        source = f"${args.integration_secret_env}"
+    elif sys.stdin.isatty():
+        secret = getpass.getpass("integration secret (not echoed): ")
+        source = "the prompt"
+    else:
+        secret = sys.stdin.readline().rstrip("\r\n")
+        source = "standard input"
+    if not secret.strip():
+        raise Refused(f"no integration secret: {source} is empty")
+    return secret
+
+
+def _row(app: App) -> list[str]:
+    policy = app_policy(app)
+    refunds = (
+        f"refunds<={policy.auto_refund_max_cents}c/{policy.auto_refund_max_age_days}d auto"
+        if policy.auto_refund_max_cents and policy.auto_refund_max_age_days
+        else "refunds need approval"
+    )
+    links = "login links auto" if policy.auto_magic_link else "login links need approval"
+    return [
+        app.id,
+        app.name,
+        ",".join(app.front_inbox_ids) or "-",
+        _without_credentials(app.integration_url),
+        app.slack_channel or "-",
+        ",".join(app.approver_ids) or "-",
+        f"{refunds}; {links}",
+    ]
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = (
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    )
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _without_credentials(url: str) -> str:
+    # A URL may carry a password (https://user:pass@host); the listing must not show it.
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def _app_id(value: str) -> str:
+    if not APP_ID_PATTERN.fullmatch(value):
+        raise argparse.ArgumentTypeError("letters, digits, '-' and '_', at most 64, e.g. `notes`")
+    return value
+
+
+def _integration_url(value: str) -> str:
+    if value == DEMO_INTEGRATION_URL:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"an http(s) URL, or {DEMO_INTEGRATION_URL}")
+    return value.rstrip("/")
+
+
+def _non_negative(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError("a whole number, 0 or more")
+    return number
