@@ -111,23 +111,37 @@ async def front_client(
         yield client
 
 
-async def seed_acme(database_url: str) -> None:
-    """Migrate the database and register app `acme` on inbox `inb_acme`."""
+async def seed_apps(database_url: str, inboxes: dict[str, list[str]]) -> None:
+    """Migrate the database and register one app per id, on the given Front inboxes."""
     await upgrade_database(database_url)
     engine = create_engine(database_url)
     try:
         async with session_factory(engine)() as session:
-            await create_support_app(
-                session=session,
-                id="acme",
-                name="Acme",
-                integration_url="http://127.0.0.1:1/acme",
-                integration_secret="integration-secret",
-                front_inbox_ids=["inb_acme"],
-            )
+            for app_id, inbox_ids in inboxes.items():
+                await create_support_app(
+                    session=session,
+                    id=app_id,
+                    name=app_id.title(),
+                    integration_url=f"http://127.0.0.1:1/{app_id}",
+                    integration_secret="integration-secret",
+                    front_inbox_ids=inbox_ids,
+                )
             await session.commit()
     finally:
         await engine.dispose()
+
+
+async def seed_acme(database_url: str) -> None:
+    """App `acme` on inbox `inb_acme`."""
+    await seed_apps(database_url, {"acme": ["inb_acme"]})
+
+
+@asynccontextmanager
+async def acme_client(settings: Settings, stand_in: StandIn) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with `acme` registered, its events going to the stand-in, at NOW."""
+    await seed_acme(settings.database_url)
+    async with front_client(pointed_at(settings, stand_in)) as client:
+        yield client
 
 
 def pointed_at(settings: Settings, stand_in: StandIn) -> Settings:

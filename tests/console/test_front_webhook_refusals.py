@@ -14,26 +14,18 @@ from tests.console.front_requests import (
     CUSTOMER_TEXT,
     INBOUND,
     SECRET,
+    acme_client,
     app_envelope,
     app_headers,
-    front_client,
-    pointed_at,
     post_app,
-    seed_acme,
 )
 from tests.stand_in import StandIn
 from workflows.config import Settings
 
 
 @pytest.fixture
-async def webhook_settings(settings: Settings, stand_in: StandIn) -> Settings:
-    await seed_acme(settings.database_url)
-    return pointed_at(settings, stand_in)
-
-
-@pytest.fixture
-async def client(webhook_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with front_client(webhook_settings) as http:
+async def client(settings: Settings, stand_in: StandIn) -> AsyncIterator[httpx.AsyncClient]:
+    async with acme_client(settings, stand_in) as http:
         yield http
 
 

@@ -15,10 +15,9 @@ import uvicorn
 from console.app import create_app
 from console.cli import main
 from console.webhooks.front_signature import verify_app_webhook
+from tests.console.front_requests import seed_apps
 from tests.stand_in import StandIn
 from workflows.config import Settings
-from workflows.store import create_engine, session_factory, upgrade_database
-from workflows.store.crud import create_app as create_support_app
 
 EVENTS = "/e/test-key"
 
@@ -40,28 +39,7 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stand_in: Stand
 
 
 async def seed(settings: Settings) -> None:
-    await upgrade_database(settings.database_url)
-    engine = create_engine(settings)
-    try:
-        async with session_factory(engine)() as session:
-            await create_support_app(
-                session=session,
-                id="acme",
-                name="Acme",
-                integration_url="http://127.0.0.1:1/acme",
-                integration_secret="integration-secret",
-                front_inbox_ids=["inb_acme", "inb_acme_billing"],
-            )
-            await create_support_app(
-                session=session,
-                id="bare",
-                name="No inbox yet",
-                integration_url="http://127.0.0.1:1/bare",
-                integration_secret="integration-secret",
-            )
-            await session.commit()
-    finally:
-        await engine.dispose()
+    await seed_apps(settings.database_url, {"acme": ["inb_acme", "inb_acme_billing"], "bare": []})
 
 
 @asynccontextmanager
