@@ -1,0 +1,87 @@
+"""The inbox kept in our own database, used when no Front token is configured.
+
+Conversations, drafts and comments live in the `conversations`, `inbox_messages`, `drafts` and
+`comments` tables; the console shows them, and a reviewer edits and sends drafts there.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from workflows.integrations.inbox import ThreadMessage
+from workflows.store.models import Comment, Conversation, Draft, InboxMessage, utcnow
+
+
+class LocalInbox:
+    """An `Inbox` backed by our database; `record_inbound` is how customer messages arrive."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def record_inbound(
+        self, *, conversation_id: str, message_id: str, sender: str, text: str, sent_at: datetime
+    ) -> None:
+        """Keep a customer's message; recording the same message id again changes nothing."""
+        message = InboxMessage(
+            id=message_id,
+            conversation_id=conversation_id,
+            author="customer",
+            sender=sender,
+            text=text,
+            sent_at=sent_at,
+        )
+        try:
+            async with self._sessions.begin() as session:
+                if await session.get(InboxMessage, message_id) is None:
+                    session.add(message)
+        except IntegrityError:
+            # A redelivery raced this one and stored the message first.
+            return
+
+    async def list_messages(self, conversation_id: str) -> list[ThreadMessage]:
+        async with self._sessions() as session:
+            rows = await session.exec(
+                select(InboxMessage)
+                .where(InboxMessage.conversation_id == conversation_id)
+                .order_by(col(InboxMessage.sent_at), col(InboxMessage.id))
+            )
+            return [
+                ThreadMessage(
+                    id=row.id,
+                    author="customer" if row.author == "customer" else "teammate",
+                    sender=row.sender,
+                    text=row.text,
+                    sent_at=row.sent_at,
+                )
+                for row in rows
+            ]
+
+    async def create_draft(self, conversation_id: str, body: str) -> str:
+        draft_id = f"drf_{uuid.uuid4().hex[:20]}"
+        async with self._sessions.begin() as session:
+            session.add(Draft(id=draft_id, conversation_id=conversation_id, body=body))
+        return draft_id
+
+    async def delete_draft(self, draft_id: str) -> None:
+        async with self._sessions.begin() as session:
+            draft = await session.get(Draft, draft_id)
+            if draft is not None and draft.status == "draft":
+                draft.status, draft.updated_at = "deleted", utcnow()
+
+    async def add_comment(self, conversation_id: str, body: str) -> None:
+        async with self._sessions.begin() as session:
+            session.add(Comment(conversation_id=conversation_id, body=body))
+
+    async def add_tag(self, conversation_id: str, tag: str) -> None:
+        async with self._sessions.begin() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            if conversation is not None and tag not in conversation.tags:
+                # A new list, so SQLAlchemy sees the JSON column change.
+                conversation.tags = [*conversation.tags, tag]
+                conversation.updated_at = utcnow()
