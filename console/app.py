@@ -1,9 +1,10 @@
-"""The web app: health, the Inngest serve endpoint, and (later) webhooks and the console."""
+"""The web app: health, webhooks, the Inngest serve endpoint and (later) the console."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 import fastapi
 import inngest
@@ -18,23 +19,27 @@ from console.webhooks.front import front_webhook
 from workflows.client import create_inngest_client
 from workflows.config import Settings
 from workflows.functions import create_functions
+from workflows.services import Services, build_services
 from workflows.store import create_engine, session_factory
 from workflows.store.models import utcnow
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """Build the app; the database engine is opened in the lifespan and closed with it."""
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None
+) -> Starlette:
+    """Build the app; the database engine and the services' clients close with the lifespan."""
     settings = settings or Settings()
     client = create_inngest_client(settings)
+    # Engines connect lazily, so building one here opens nothing until the first request.
+    db = create_engine(settings)
+    services = build_services(settings, session_factory(db), clock=clock)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        db = create_engine(settings)
-        app.state.db = db
-        app.state.sessions = session_factory(db)
         try:
             yield
         finally:
+            await services.aclose()
             await db.dispose()
 
     app = Starlette(
@@ -42,13 +47,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/webhooks/front", front_webhook, methods=["POST"]),
             # Last: the sub-app answers /api/inngest and 404s everything else.
-            Mount("", app=_inngest_app(client)),
+            Mount("", app=_inngest_app(client, services)),
         ],
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.inngest = client
-    app.state.clock = utcnow  # tests replace it to move time without sleeping
+    app.state.db = db
+    app.state.sessions = services.sessions
+    app.state.services = services
+    app.state.clock = clock or utcnow  # tests pass a clock to move time without sleeping
     return app
 
 
@@ -65,8 +73,8 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"ok": True, "db": True})
 
 
-def _inngest_app(client: inngest.Inngest) -> fastapi.FastAPI:
+def _inngest_app(client: inngest.Inngest, services: Services) -> fastapi.FastAPI:
     # The SDK has no Starlette adapter; its FastAPI one is public API, so it serves a sub-app.
     sub = fastapi.FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    inngest.fast_api.serve(sub, client, create_functions(client))
+    inngest.fast_api.serve(sub, client, create_functions(client, services))
     return sub

@@ -5,9 +5,11 @@ from __future__ import annotations
 from tests.console.conftest import AppClient
 from tests.stand_in import StandIn
 from workflows.config import Settings
+from workflows.events import INBOUND_RECEIVED
 from workflows.functions.ping import PING_EVENT
 
 PING_ID = "support-agent-ping"
+INBOUND_ID = "support-agent-handle-inbound-message"
 
 
 def _pointed_at(stand_in: StandIn, settings: Settings) -> Settings:
@@ -46,7 +48,7 @@ async def test_get_api_inngest_describes_the_served_functions(
         response = await client.get("/api/inngest")
 
     assert response.status_code == 200
-    assert response.json()["function_count"] == 1
+    assert response.json()["function_count"] == 2
 
 
 async def test_put_api_inngest_registers_the_functions_with_the_engine(
@@ -62,8 +64,14 @@ async def test_put_api_inngest_registers_the_functions_with_the_engine(
     body = registration.json()
     assert body["appname"] == "support-agent"
     assert body["url"] == "http://testserver/api/inngest"
-    [function] = body["functions"]
-    assert function["id"] == PING_ID
+    functions = {f["id"]: f for f in body["functions"]}
+    assert set(functions) == {PING_ID, INBOUND_ID, f"{INBOUND_ID}-failure"}
+    assert functions[INBOUND_ID]["triggers"] == [{"event": INBOUND_RECEIVED}]
+    # One run per conversation at a time: later messages wait and then see the whole thread.
+    assert functions[INBOUND_ID]["concurrency"] == [
+        {"limit": 1, "key": "event.data.conversation_id"}
+    ]
+    function = functions[PING_ID]
     assert function["triggers"] == [{"event": PING_EVENT}]
     runtime = function["steps"]["step"]["runtime"]
     assert runtime["url"] == f"http://testserver/api/inngest?fnId={PING_ID}&stepId=step"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import inngest
 
+from workflows.functions.inbound import create_inbound_function
 from workflows.functions.ping import create_ping_function
+from workflows.services import Services
 
 
-def create_functions(client: inngest.Inngest) -> list[inngest.Function[object]]:
-    """Every function the app serves, bound to one client."""
-    return [create_ping_function(client)]
+def create_functions(client: inngest.Inngest, services: Services) -> list[inngest.Function[Any]]:
+    """Every function the app serves, bound to one client and the shared services."""
+    return [create_ping_function(client), create_inbound_function(client, services)]

@@ -1,0 +1,160 @@
+"""handle-inbound-message: a customer's message becomes routed actions and a truthful draft.
+
+One run per conversation at a time (a concurrency key on the conversation); a run that starts
+while another is drafting sees every message, and the older run's draft gives way to it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+import inngest
+
+from agent.loop import DEFAULT_MAX_TURNS, finish, next_turn, start
+from agent.result import AgentState
+from workflows.events import (
+    APPROVAL_REQUESTED,
+    INBOUND_RECEIVED,
+    ApprovalRequested,
+    InboundReceived,
+)
+from workflows.functions.durable import run_step
+from workflows.services import Services
+from workflows.steps.actions import Routed, RoutedAction, route_actions
+from workflows.steps.context import Gathered, UnknownApp, gather_context
+from workflows.steps.execution import execute_action, fail_unfinished_actions
+from workflows.steps.replies import DraftResult, add_comment, create_draft, escalate_failed_run
+
+logger = logging.getLogger(__name__)
+
+# Attempts after the first; after the last one the conversation is handed to a person.
+INBOUND_RETRIES = 4
+
+
+def create_inbound_function(client: inngest.Inngest, services: Services) -> inngest.Function[Any]:
+    """The workflow bound to one client and one set of services."""
+
+    async def escalate(ctx: inngest.Context) -> None:
+        original = ctx.event.data.get("event")
+        data = original.get("data", {}) if isinstance(original, dict) else {}
+        conversation_id = data.get("conversation_id") if isinstance(data, dict) else None
+        error = ctx.event.data.get("error")
+        message = str(error.get("message", error)) if isinstance(error, dict) else "unknown error"
+        run_id = str(ctx.event.data.get("run_id", ""))
+
+        async def give_up() -> list[str]:
+            failed = await fail_unfinished_actions(services, run_id=run_id, error=message)
+            if isinstance(conversation_id, str):
+                await escalate_failed_run(services, conversation_id=conversation_id, error=message)
+            logger.warning("run %s for %s escalated: %s", run_id, conversation_id, message)
+            return failed
+
+        await ctx.step.run("escalate", give_up)
+
+    @client.create_function(
+        fn_id="handle-inbound-message",
+        name="Handle inbound message",
+        trigger=inngest.TriggerEvent(event=INBOUND_RECEIVED),
+        concurrency=[inngest.Concurrency(limit=1, key="event.data.conversation_id")],
+        retries=INBOUND_RETRIES,
+        on_failure=escalate,
+    )
+    async def handle_inbound_message(ctx: inngest.Context) -> dict[str, Any]:
+        inbound = InboundReceived.model_validate(ctx.event.data)
+
+        async def gather() -> Gathered:
+            try:
+                return await gather_context(services, inbound)
+            except UnknownApp as exc:
+                raise inngest.NonRetriableError(str(exc)) from exc
+
+        gathered = await run_step(ctx, "gather-context", Gathered, gather)
+        if gathered.already_answered:
+            return {"status": "already-answered"}
+        context = gathered.context
+
+        state = start(context)
+        while state.finished is None and state.turns < DEFAULT_MAX_TURNS:
+            turn = functools.partial(
+                next_turn,
+                state,
+                context=context,
+                model_client=services.model_client,
+                model=services.settings.anthropic_model,
+            )
+            state = await run_step(ctx, "agent-reasoning", AgentState, turn)
+        result = finish(state, model=services.settings.anthropic_model)
+
+        async def route() -> Routed:
+            return await route_actions(services, run_id=ctx.run_id, result=result, context=context)
+
+        routed = await run_step(ctx, "route-actions", Routed, route)
+        actions = [await _carry_out(ctx, services, a, inbound) for a in routed.actions]
+
+        async def draft() -> DraftResult:
+            return await create_draft(
+                services,
+                result=result,
+                actions=actions,
+                context=context,
+                customer_message_ids=gathered.customer_message_ids,
+            )
+
+        drafted = await run_step(ctx, "create-draft", DraftResult, draft)
+        if not drafted.superseded:
+
+            async def comment() -> None:
+                await add_comment(
+                    services,
+                    result=result,
+                    actions=actions,
+                    conversation_id=context.conversation_id,
+                )
+
+            await ctx.step.run("comment", comment)
+        return {
+            "draft_id": drafted.draft_id,
+            "superseded": drafted.superseded,
+            "actions": {a.action_id: a.status for a in actions},
+        }
+
+    return handle_inbound_message
+
+
+async def _carry_out(
+    ctx: inngest.Context, services: Services, action: RoutedAction, inbound: InboundReceived
+) -> RoutedAction:
+    """Execute an auto action, or ask for approval of a risky one; repeats do neither."""
+    if action.repeated:
+        return action
+    if action.status == "auto":
+
+        async def execute() -> RoutedAction:
+            done = await execute_action(services, action.action_id)
+            return (
+                action
+                if done is None
+                else action.model_copy(update={"status": done.status, "error": done.error})
+            )
+
+        return await run_step(ctx, f"execute-{action.action_id}", RoutedAction, execute)
+    if action.status == "pending" and action.expires_at is not None:
+        request = ApprovalRequested(
+            action_id=action.action_id,
+            app_id=inbound.app_id,
+            conversation_id=inbound.conversation_id,
+            tool=action.tool,
+            params=action.params,
+            expires_at=action.expires_at,
+        )
+        await ctx.step.send_event(
+            f"request-approval-{action.action_id}",
+            inngest.Event(
+                name=APPROVAL_REQUESTED,
+                data=request.model_dump(mode="json"),
+                id=action.action_id,
+            ),
+        )
+    return action

@@ -1,0 +1,123 @@
+"""create-draft and comment: what the customer reads and what teammates read, both truthful."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+from sqlmodel import select
+
+from agent.comments import compose_comment
+from agent.context import ConversationContext
+from agent.drafts import ActionOutcome, Status, compose_draft
+from agent.result import AgentResult
+from workflows.services import Services
+from workflows.steps.actions import RoutedAction
+from workflows.steps.execution import ESCALATION_TAG
+from workflows.store.crud import record_audit
+from workflows.store.models import Conversation, Draft, utcnow
+
+# How each stored action status reads to the customer; a failure reads like a refusal.
+_DRAFT_STATUS: dict[str, Status] = {
+    "auto": "pending",
+    "pending": "pending",
+    "approved": "pending",
+    "executed": "executed",
+    "rejected": "rejected",
+    "expired": "expired",
+    "refused": "refused",
+    "failed": "refused",
+}
+
+
+class DraftResult(BaseModel):
+    """The draft this run saved, or why it saved none."""
+
+    model_config = ConfigDict(frozen=True)
+
+    draft_id: str | None
+    # A later run already drafted over newer messages; this run's reply would be stale.
+    superseded: bool = False
+
+
+def outcomes(actions: list[RoutedAction]) -> dict[str, ActionOutcome]:
+    """Each action's outcome keyed by the tool_use_id the agent's result knows it by."""
+    return {
+        a.tool_use_id: ActionOutcome(
+            status=_DRAFT_STATUS.get(a.status, "pending"), reason=a.error or ""
+        )
+        for a in actions
+    }
+
+
+async def create_draft(
+    services: Services,
+    *,
+    result: AgentResult,
+    actions: list[RoutedAction],
+    context: ConversationContext,
+    customer_message_ids: list[str],
+) -> DraftResult:
+    """Replace the agent's earlier draft with one that answers every message seen so far."""
+    conversation_id = context.conversation_id
+    async with services.sessions() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        answered = conversation.answered_message_id if conversation else None
+        earlier = list(
+            await session.exec(
+                select(Draft).where(
+                    Draft.conversation_id == conversation_id, Draft.status == "draft"
+                )
+            )
+        )
+    if answered is not None and answered not in customer_message_ids:
+        return DraftResult(draft_id=None, superseded=True)
+    for draft in earlier:
+        await services.inbox.delete_draft(draft.id)
+    body = compose_draft(result, outcomes(actions), context=context)
+    draft_id = await services.inbox.create_draft(conversation_id, body)
+    async with services.sessions.begin() as session:
+        for draft in earlier:
+            stale = await session.get(Draft, draft.id)
+            if stale is not None:
+                stale.status, stale.updated_at = "deleted", utcnow()
+        # The local inbox stored the draft itself; for Front this is our copy for the console.
+        await session.merge(Draft(id=draft_id, conversation_id=conversation_id, body=body))
+        conversation = await session.get(Conversation, conversation_id)
+        if conversation is not None and customer_message_ids:
+            conversation.answered_message_id = customer_message_ids[-1]
+            conversation.updated_at = utcnow()
+        await record_audit(
+            session=session,
+            actor="agent",
+            action="draft.created",
+            subject=conversation_id,
+            detail={"draft_id": draft_id, "replaced": [d.id for d in earlier]},
+        )
+    return DraftResult(draft_id=draft_id)
+
+
+async def add_comment(
+    services: Services,
+    *,
+    result: AgentResult,
+    actions: list[RoutedAction],
+    conversation_id: str,
+) -> None:
+    """Tell teammates what the agent found, proposed, and what the policy made of it."""
+    by_use = {a.tool_use_id: a for a in actions}
+    decided = [
+        (proposal, by_use[proposal.tool_use_id].decision())
+        for proposal in result.proposed_actions
+        if proposal.tool_use_id in by_use
+    ]
+    body = compose_comment(result, decisions=decided, outcomes=outcomes(actions))
+    await services.inbox.add_comment(conversation_id, body)
+
+
+async def escalate_failed_run(services: Services, *, conversation_id: str, error: str) -> None:
+    """After the engine's last retry: a comment and a tag, so a person picks the message up."""
+    await services.inbox.add_comment(
+        conversation_id,
+        "The support agent could not finish this conversation and handed it to the team.\n"
+        f"Reason: {error}\nNo action was taken without approval; please reply personally.",
+    )
+    await services.inbox.add_tag(conversation_id, ESCALATION_TAG)
