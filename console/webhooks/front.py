@@ -79,6 +79,21 @@ async def _dispatch(request: Request, event: InboundEvent, *, now: datetime) -> 
         return JSONResponse({"ignored": "unknown inbox"})
     app, inbox_id = owner
     data = to_inbound_received(event, app_id=app.id, inbox_id=inbox_id, now=now)
+    local_inbox = request.app.state.services.local_inbox
+    if local_inbox is not None:
+        # Without Front, our database is the inbox: the message is in it before its run starts,
+        # as it would be in Front, so a run for a later message always sees this one.
+        try:
+            await local_inbox.record_inbound(
+                conversation_id=data.conversation_id,
+                message_id=data.message_id,
+                sender=data.sender_email,
+                text=data.text,
+                sent_at=data.received_at,
+            )
+        except (SQLAlchemyError, OSError) as error:
+            logger.error("could not store Front event %s: %s", event.id, _name(error))
+            return _error(503, "could not store the message; retry later")
     client: inngest.Inngest = request.app.state.inngest
     try:
         # Front's event id is the Inngest event id: a redelivered webhook starts no second run.
