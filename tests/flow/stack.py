@@ -1,0 +1,98 @@
+"""The whole product on one machine: the real app under uvicorn, the embedded engine, a database.
+
+Only the outside world is played by local servers (Front, Anthropic); time is a `ManualClock`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from console.app import create_app
+from tests.engine.harness import Harness, free_port, serve
+from workflows.config import Settings
+from workflows.engine import Engine, ManualClock
+from workflows.integrations.registry import seed_demo_app
+from workflows.store import session_factory, upgrade_database
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    harness: Harness
+    sessions: async_sessionmaker[AsyncSession]
+    http: httpx.AsyncClient
+
+    @property
+    def clock(self) -> ManualClock:
+        return self.harness.clock
+
+    @property
+    def app_url(self) -> str:
+        return self.settings.public_url
+
+
+def stack_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    """Embedded-mode settings on free ports, reading nothing from the environment."""
+    port = free_port()
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "port": port,
+        "public_url": f"http://127.0.0.1:{port}",
+        "engine_port": free_port(),
+        "knowledge_dir": str(tmp_path / "knowledge"),
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)
+
+
+@contextlib.asynccontextmanager
+async def running_stack(settings: Settings) -> AsyncIterator[Stack]:
+    """Migrate, seed the demo app, then serve the app and the engine until the test ends."""
+    await upgrade_database(settings.database_url)
+    clock = ManualClock()
+    app = create_app(settings, clock=lambda: datetime.fromtimestamp(clock.now(), UTC))
+    sessions: async_sessionmaker[AsyncSession] = app.state.sessions
+    async with sessions.begin() as session:
+        await seed_demo_app(session=session)
+    engine = Engine(database_url=settings.database_url, app_urls=[settings.serve_url], clock=clock)
+    async with (
+        app.router.lifespan_context(app),
+        serve(app, settings.port),
+        serve(engine.asgi, settings.engine_port),
+        httpx.AsyncClient() as http,
+    ):
+        await engine.start()
+        try:
+            await asyncio.wait_for(engine.synced.wait(), 10)
+            harness = Harness(engine=engine, clock=clock, engine_url=settings.engine_url, http=http)
+            yield Stack(
+                settings=settings,
+                harness=harness,
+                sessions=session_factory(app.state.db),
+                http=http,
+            )
+        finally:
+            await engine.stop()
+
+
+async def finished_despite_retries(stack: Stack, event_id: str) -> dict[str, Any]:
+    """Wait for the event's run to end, moving the clock past each retry's backoff."""
+
+    async def ended() -> dict[str, Any] | None:
+        runs = await stack.harness.runs(event_id)
+        if runs and runs[0]["status"] != "Running":
+            return runs[0]
+        stack.clock.advance(60)
+        return None
+
+    return await stack.harness.settle(ended)

@@ -1,0 +1,90 @@
+"""From a signed Front webhook to a draft: the local inbox by default, and Front itself."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.flow.inbound import actions, drafts
+from tests.flow.stack import Stack, running_stack, stack_settings
+from tests.flow.webhook import post, signed_inbound
+from tests.integrations.front_stand_in import FrontStandIn
+from workflows.integrations.demo_app import DEMO_INBOX_ID
+
+
+async def test_a_webhook_delivered_ten_times_at_once_is_one_run_and_one_draft(
+    stack: Stack,
+) -> None:
+    body, headers, ids = signed_inbound(stack, "Hi, I can't log in to my account.")
+
+    responses = await asyncio.gather(*(post(stack, body, headers) for _ in range(10)))
+
+    assert {r.status_code for r in responses} == {202}
+    run = await stack.harness.finished_run(ids["event"])
+    assert run["status"] == "Completed", run
+    assert len(await stack.harness.runs(ids["event"])) == 1
+    assert len(await drafts(stack, ids["conversation"])) == 1
+    [action] = await actions(stack, ids["conversation"])
+    assert action.status == "executed"
+
+
+async def test_a_forged_webhook_starts_nothing(stack: Stack) -> None:
+    body, headers, ids = signed_inbound(stack, "Refund me.")
+    headers["x-front-signature"] = "Zm9yZ2Vk"
+
+    response = await post(stack, body, headers)
+
+    assert response.status_code == 401
+    assert await stack.harness.runs(ids["event"]) == []
+    assert await drafts(stack, ids["conversation"]) == []
+
+
+@pytest.fixture
+async def front() -> AsyncIterator[FrontStandIn]:
+    async with FrontStandIn(page_size=25) as server:
+        yield server
+
+
+@pytest.fixture
+async def front_stack(
+    database_url: str, tmp_path: Path, front: FrontStandIn
+) -> AsyncIterator[Stack]:
+    settings = stack_settings(
+        database_url,
+        tmp_path,
+        front_api_token=front.token,
+        front_api_url=front.url,
+        front_app_secret="front-app-secret",
+    )
+    async with running_stack(settings) as running:
+        yield running
+
+
+async def test_with_front_the_draft_is_shared_and_nothing_is_sent(
+    front_stack: Stack, front: FrontStandIn
+) -> None:
+    text = "Hi, I can't log in to my account since yesterday."
+    conversation_id = "cnv_front1"
+    front.add_conversation(conversation_id, inbox_id=DEMO_INBOX_ID)
+    message_id = front.add_inbound_message(conversation_id, text, sender="ada@example.com")
+    body, headers, ids = signed_inbound(
+        front_stack, text, conversation_id=conversation_id, message_id=message_id
+    )
+
+    assert (await post(front_stack, body, headers)).status_code == 202
+    run = await front_stack.harness.finished_run(ids["event"])
+
+    assert run["status"] == "Completed", run
+    [draft] = front.drafts.values()
+    assert draft["draft_mode"] == "shared"
+    assert draft["channel_id"] == "cha_demo"
+    assert "login link has been sent" in draft["body"]
+    [comment] = front.comments
+    assert "send_magic_link" in comment["body"]
+    assert front.send_attempts == []
+    # Our copy of the draft is what the console will show.
+    [copy] = await drafts(front_stack, conversation_id)
+    assert copy.id == draft["id"]
