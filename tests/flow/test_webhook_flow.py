@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from tests.flow.inbound import actions, drafts
-from tests.flow.stack import Stack, running_stack, stack_settings
+from tests.flow.stack import Stack, finished_despite_retries, running_stack, stack_settings
 from tests.flow.webhook import post, signed_inbound
 from tests.integrations.front_stand_in import FrontStandIn
+from workflows.engine import schema
 from workflows.integrations.demo_app import DEMO_INBOX_ID
 
 
@@ -88,3 +90,39 @@ async def test_with_front_the_draft_is_shared_and_nothing_is_sent(
     # Our copy of the draft is what the console will show.
     [copy] = await drafts(front_stack, conversation_id)
     assert copy.id == draft["id"]
+
+
+async def test_front_failures_are_retried_without_a_second_draft_and_no_secret_is_kept(
+    front_stack: Stack, front: FrontStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    conversation_id = "cnv_front2"
+    front.add_conversation(conversation_id, inbox_id=DEMO_INBOX_ID)
+    text = "I would like a refund for my team licence please."
+    message_id = front.add_inbound_message(conversation_id, text, sender="katherine@example.com")
+    front.fail_next("POST", f"/conversations/{conversation_id}/drafts", status=500)
+    front.fail_next(
+        "GET", f"/conversations/{conversation_id}/messages", status=429, retry_after="7"
+    )
+    body, headers, ids = signed_inbound(
+        front_stack,
+        text,
+        sender="katherine@example.com",
+        conversation_id=conversation_id,
+        message_id=message_id,
+    )
+
+    assert (await post(front_stack, body, headers)).status_code == 202
+    run = await finished_despite_retries(front_stack, ids["event"])
+
+    assert run["status"] == "Completed", run
+    assert len(front.received("POST", f"/conversations/{conversation_id}/drafts")) == 2
+    assert len(front.received("GET", f"/conversations/{conversation_id}/messages")) == 2
+    assert len(front.drafts) == 1
+    assert "reviewing your refund request" in next(iter(front.drafts.values()))["body"]
+    secrets = [front.token, "front-app-secret", front_stack.settings.front_webhook_secret]
+    async with front_stack.harness.engine.store.engine.connect() as connection:
+        for table in (schema.events, schema.runs, schema.steps):
+            stored = " ".join(str(row) for row in await connection.execute(select(table)))
+            assert not [s for s in secrets if s in stored], table.name
+    assert not [s for s in secrets if s in caplog.text]
