@@ -88,7 +88,13 @@ def create_inbound_function(client: inngest.Inngest, services: Services) -> inng
         result = finish(state, model=services.settings.anthropic_model)
 
         async def route() -> Routed:
-            return await route_actions(services, run_id=ctx.run_id, result=result, context=context)
+            return await route_actions(
+                services,
+                run_id=ctx.run_id,
+                result=result,
+                context=context,
+                transcript=state.transcript,
+            )
 
         routed = await run_step(ctx, "route-actions", Routed, route)
         actions = [await _carry_out(ctx, services, a, inbound) for a in routed.actions]

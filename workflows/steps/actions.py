@@ -14,6 +14,7 @@ from agent.actions import ProposedAction
 from agent.context import ConversationContext
 from agent.policy import PolicyDecision, Verdict, decide_all
 from agent.result import AgentResult
+from workflows.approvals.view import one_line
 from workflows.integrations.registry import app_policy
 from workflows.services import Services
 from workflows.store.crud import get_app, record_audit
@@ -58,7 +59,12 @@ def action_id_for(run_id: str, tool_use_id: str) -> str:
 
 
 async def route_actions(
-    services: Services, *, run_id: str, result: AgentResult, context: ConversationContext
+    services: Services,
+    *,
+    run_id: str,
+    result: AgentResult,
+    context: ConversationContext,
+    transcript: list[dict[str, Any]],
 ) -> Routed:
     """Decide every proposal, store it with the agent run's usage, and say what happens next."""
     async with services.sessions.begin() as session:
@@ -74,7 +80,9 @@ async def route_actions(
                 for a in result.proposed_actions
             ]
         )
-        await _record_agent_run(session, run_id=run_id, result=result, context=context)
+        await _record_agent_run(
+            session, run_id=run_id, result=result, context=context, transcript=transcript
+        )
         routed = [
             await _store_action(session, services, run_id, action, decision, context)
             for action, decision in decided
@@ -83,7 +91,12 @@ async def route_actions(
 
 
 async def _record_agent_run(
-    session: AsyncSession, *, run_id: str, result: AgentResult, context: ConversationContext
+    session: AsyncSession,
+    *,
+    run_id: str,
+    result: AgentResult,
+    context: ConversationContext,
+    transcript: list[dict[str, Any]],
 ) -> None:
     if await session.get(AgentRun, run_id) is not None:
         return
@@ -103,6 +116,8 @@ async def _record_agent_run(
             cost_usd=result.cost_usd,
             reasoning=result.reasoning,
             tool_calls=[call.model_dump(mode="json") for call in result.tool_calls],
+            result=result.model_dump(mode="json"),
+            transcript=transcript,
         )
     )
 
@@ -130,6 +145,7 @@ async def _store_action(
             tool=action.tool,
             params=action.params,
             rationale=action.rationale,
+            request_line=one_line(last.text) if (last := context.last_customer_message()) else "",
             verdict=decision.verdict,
             policy_reason=decision.reason,
             status={"auto": "auto", "needs_approval": "pending", "refuse": "refused"}[

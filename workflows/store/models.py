@@ -107,6 +107,8 @@ class Draft(SQLModel, table=True):
     conversation_id: str = Field(max_length=64, index=True)
     body: str
     status: str = Field(default="draft", max_length=20)  # draft | sent | deleted
+    # Set when a person changed the text; the agent never overwrites their words.
+    edited_by: str | None = Field(default=None, max_length=200)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 
@@ -144,6 +146,11 @@ class Action(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
     decision_reason: str | None = None
     expires_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    # The customer's request in one line, as reviewers see it beside the action.
+    request_line: str = Field(default="", max_length=500)
+    # Where the Slack card is, once posted; the console works without one.
+    slack_channel: str | None = Field(default=None, max_length=64)
+    slack_ts: str | None = Field(default=None, max_length=64)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 
@@ -166,6 +173,11 @@ class AgentRun(SQLModel, table=True):
     cost_usd: float | None = None
     reasoning: str = ""
     tool_calls: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    # The whole result and transcript, so a decision can update the draft or redraft it.
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    transcript: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     created_at: datetime = _timestamp()
