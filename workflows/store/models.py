@@ -109,6 +109,8 @@ class Draft(SQLModel, table=True):
     status: str = Field(default="draft", max_length=20)  # draft | sent | deleted
     # Set when a person changed the text; the agent never overwrites their words.
     edited_by: str | None = Field(default=None, max_length=200)
+    # The agent run that wrote it, so a later decision can rewrite it from that run's result.
+    run_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 
