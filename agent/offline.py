@@ -18,6 +18,7 @@ from anthropic.types import Message, MessageParam
 
 from agent.intents import Intent, classify, transfer_target
 from agent.offline_replies import plan_for
+from agent.redraft import is_decision_turn
 from agent.tools import READ_ONLY_TOOLS
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,10 @@ logger = logging.getLogger(__name__)
 OFFLINE_MODEL = "offline"
 OFFLINE_LABEL = "[offline model]"
 OFFLINE_BANNER = f"{OFFLINE_LABEL} Written by the rule-based stand-in, not a language model."
+_REDRAFT = (
+    f"<reply>{OFFLINE_BANNER}\n\nThank you for your patience while we looked into this.</reply>\n"
+    f"<notes>{OFFLINE_LABEL} Rewrote the reply without the rejected action.</notes>"
+)
 _SENDER = re.compile(r"^Customer email: (.+)$", re.MULTILINE)
 
 
@@ -100,6 +105,9 @@ def _tool_use(turn: int, index: int, name: str, params: dict[str, Any]) -> dict[
 def respond(transcript: list[Mapping[str, Any]]) -> Message:
     """The offline model's next message for a transcript; the same transcript, the same answer."""
     turn = sum(1 for m in transcript if m["role"] == "assistant") + 1
+    if is_decision_turn(transcript[-1]["content"]):
+        logger.info("%s rewrote a reply after a rejection", OFFLINE_LABEL)
+        return _message(turn, [{"type": "text", "text": _REDRAFT}], stop_reason="end_turn")
     first = transcript[0]["content"]
     match = _SENDER.search(first if isinstance(first, str) else "")
     sender = html.unescape(match.group(1).strip()) if match else ""

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from agent.client import ModelClient, make_model_client
 from workflows.config import Settings
 from workflows.integrations.apps import AppIntegration
+from workflows.integrations.cards import ApprovalCards
 from workflows.integrations.front import FrontClient
 from workflows.integrations.front_inbox import FrontInbox
 from workflows.integrations.inbox import Inbox
@@ -35,6 +36,8 @@ class Services:
     inbox: Inbox
     model_client: ModelClient
     clock: Callable[[], datetime] = _utcnow
+    # Approval cards in Slack, when configured; without them approvals live in the console.
+    cards: ApprovalCards | None = None
     # Closed with the services: clients that hold connections.
     closers: list[Callable[[], Any]] = field(default_factory=list)
 

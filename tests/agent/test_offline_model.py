@@ -8,8 +8,12 @@ from typing import Any
 import pytest
 
 from agent.client import make_model_client
-from agent.loop import run_agent
+from agent.context import ConversationContext
+from agent.loop import next_turn, run_agent
 from agent.offline import OFFLINE_LABEL, OFFLINE_MODEL, OfflineModel
+from agent.prompts import render_conversation
+from agent.redraft import rejection_notice
+from agent.result import AgentResult, AgentState
 from tests.agent.factories import ANN, conversation, purchase
 
 TWO_PURCHASES = [
@@ -139,3 +143,48 @@ async def test_offline_reads_every_message_since_the_last_reply() -> None:
     result = await run_agent(context=context, model_client=OfflineModel())
 
     assert [a.tool for a in result.proposed_actions] == ["refund_purchase"]
+
+
+async def test_after_a_rejection_the_offline_model_rewrites_without_the_action() -> None:
+    context = conversation("Hi, I would like a refund for my last purchase please.")
+    first = await run_agent(context=context, model_client=OfflineModel())
+    refund = first.proposed_actions[0]
+    notice = rejection_notice(refund.tool, refund.params, "Outside the <b>window</b>")
+    state = AgentState(
+        transcript=[*_transcript_of(context, first), {"role": "user", "content": notice}]
+    )
+
+    state = await next_turn(state, context=context, model_client=OfflineModel(), model="m")
+
+    assert state.finished == "completed"
+    assert state.proposed_actions == []
+    assert "refund" not in state.final_text.lower()
+    assert "&lt;b&gt;window&lt;/b&gt;" in notice  # the teammate's words stay data
+
+
+def _transcript_of(context: ConversationContext, result: AgentResult) -> list[dict[str, Any]]:
+    # The offline model reads only the transcript: the fenced conversation and its tool results.
+    calls = [c for c in result.tool_calls if c.kind == "lookup"]
+    return [
+        {"role": "user", "content": render_conversation(context)},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "tool_use", "id": c.tool_use_id, "name": c.name, "input": c.input}
+                for c in calls
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": c.tool_use_id,
+                    "content": c.result,
+                    "is_error": c.is_error,
+                }
+                for c in calls
+            ],
+        },
+        {"role": "assistant", "content": [{"type": "text", "text": result.draft}]},
+    ]

@@ -11,17 +11,21 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
+import inngest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
 
 from console.app import create_app
 from tests.engine.harness import Harness, free_port, serve
 from workflows.config import Settings
 from workflows.engine import Engine, ManualClock
 from workflows.integrations.registry import seed_demo_app
+from workflows.services import Services
 from workflows.store import session_factory, upgrade_database
 
 
@@ -31,6 +35,23 @@ class Stack:
     harness: Harness
     sessions: async_sessionmaker[AsyncSession]
     http: httpx.AsyncClient
+    app: Starlette
+
+    @property
+    def services(self) -> Services:
+        return cast(Services, self.app.state.services)
+
+    @property
+    def inngest(self) -> inngest.Inngest:
+        return cast(inngest.Inngest, self.app.state.inngest)
+
+    async def restart_engine(self) -> None:
+        """Stop the engine, losing everything it held in memory, and start a new one on the
+        same database: what a crash and a restart of the engine process leave behind."""
+        await self.harness.engine.stop()
+        engine = _engine(self.settings, self.clock)
+        await engine.start()
+        self.harness.engine = engine
 
     @property
     def clock(self) -> ManualClock:
@@ -64,25 +85,36 @@ async def running_stack(settings: Settings) -> AsyncIterator[Stack]:
     sessions: async_sessionmaker[AsyncSession] = app.state.sessions
     async with sessions.begin() as session:
         await seed_demo_app(session=session)
-    engine = Engine(database_url=settings.database_url, app_urls=[settings.serve_url], clock=clock)
+    engine = _engine(settings, clock)
+    harness: Harness | None = None
+
+    async def current_engine(scope: Scope, receive: Receive, send: Send) -> None:
+        # The port stays the same across a restart; the engine behind it changes.
+        await (harness.engine if harness else engine).asgi(scope, receive, send)
+
     async with (
         app.router.lifespan_context(app),
         serve(app, settings.port),
-        serve(engine.asgi, settings.engine_port),
+        serve(current_engine, settings.engine_port),
         httpx.AsyncClient() as http,
     ):
         await engine.start()
+        harness = Harness(engine=engine, clock=clock, engine_url=settings.engine_url, http=http)
         try:
             await asyncio.wait_for(engine.synced.wait(), 10)
-            harness = Harness(engine=engine, clock=clock, engine_url=settings.engine_url, http=http)
             yield Stack(
                 settings=settings,
                 harness=harness,
                 sessions=session_factory(app.state.db),
                 http=http,
+                app=app,
             )
         finally:
-            await engine.stop()
+            await harness.engine.stop()
+
+
+def _engine(settings: Settings, clock: ManualClock) -> Engine:
+    return Engine(database_url=settings.database_url, app_urls=[settings.serve_url], clock=clock)
 
 
 async def finished_despite_retries(stack: Stack, event_id: str) -> dict[str, Any]:

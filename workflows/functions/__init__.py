@@ -6,6 +6,7 @@ from typing import Any
 
 import inngest
 
+from workflows.functions.approval import create_approval_function
 from workflows.functions.inbound import create_inbound_function
 from workflows.functions.ping import create_ping_function
 from workflows.services import Services
@@ -13,4 +14,8 @@ from workflows.services import Services
 
 def create_functions(client: inngest.Inngest, services: Services) -> list[inngest.Function[Any]]:
     """Every function the app serves, bound to one client and the shared services."""
-    return [create_ping_function(client), create_inbound_function(client, services)]
+    return [
+        create_ping_function(client),
+        create_inbound_function(client, services),
+        create_approval_function(client, services),
+    ]

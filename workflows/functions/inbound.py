@@ -102,6 +102,7 @@ def create_inbound_function(client: inngest.Inngest, services: Services) -> inng
         async def draft() -> DraftResult:
             return await create_draft(
                 services,
+                run_id=ctx.run_id,
                 result=result,
                 actions=actions,
                 context=context,
@@ -117,6 +118,7 @@ def create_inbound_function(client: inngest.Inngest, services: Services) -> inng
                     result=result,
                     actions=actions,
                     conversation_id=context.conversation_id,
+                    kept_edit_by=drafted.kept_edit_by,
                 )
 
             await ctx.step.run("comment", comment)

@@ -117,6 +117,8 @@ async def _record_agent_run(
             reasoning=result.reasoning,
             tool_calls=[call.model_dump(mode="json") for call in result.tool_calls],
             result=result.model_dump(mode="json"),
+            # Knowledge is long and already in the transcript; the draft needs the rest.
+            context=context.model_dump(mode="json", exclude={"knowledge"}),
             transcript=transcript,
         )
     )

@@ -16,7 +16,7 @@ from workflows.store.crud import record_audit
 from workflows.store.models import Conversation, Draft, utcnow
 
 # How each stored action status reads to the customer; a failure reads like a refusal.
-_DRAFT_STATUS: dict[str, Status] = {
+DRAFT_STATUS: dict[str, Status] = {
     "auto": "pending",
     "pending": "pending",
     "approved": "pending",
@@ -36,31 +36,25 @@ class DraftResult(BaseModel):
     draft_id: str | None
     # A later run already drafted over newer messages; this run's reply would be stale.
     superseded: bool = False
+    # A person edited the current draft; it was kept as they left it.
+    kept_edit_by: str | None = None
 
 
 def outcomes(actions: list[RoutedAction]) -> dict[str, ActionOutcome]:
     """Each action's outcome keyed by the tool_use_id the agent's result knows it by."""
     return {
         a.tool_use_id: ActionOutcome(
-            status=_DRAFT_STATUS.get(a.status, "pending"), reason=a.error or ""
+            status=DRAFT_STATUS.get(a.status, "pending"), reason=a.error or ""
         )
         for a in actions
     }
 
 
-async def create_draft(
-    services: Services,
-    *,
-    result: AgentResult,
-    actions: list[RoutedAction],
-    context: ConversationContext,
-    customer_message_ids: list[str],
+async def write_draft(
+    services: Services, *, conversation_id: str, run_id: str, body: str
 ) -> DraftResult:
-    """Replace the agent's earlier draft with one that answers every message seen so far."""
-    conversation_id = context.conversation_id
+    """Replace the agent's current draft with `body`, unless a person has edited it."""
     async with services.sessions() as session:
-        conversation = await session.get(Conversation, conversation_id)
-        answered = conversation.answered_message_id if conversation else None
         earlier = list(
             await session.exec(
                 select(Draft).where(
@@ -68,11 +62,11 @@ async def create_draft(
                 )
             )
         )
-    if answered is not None and answered not in customer_message_ids:
-        return DraftResult(draft_id=None, superseded=True)
+    edited = next((d for d in earlier if d.edited_by), None)
+    if edited is not None:
+        return DraftResult(draft_id=edited.id, kept_edit_by=edited.edited_by)
     for draft in earlier:
         await services.inbox.delete_draft(draft.id)
-    body = compose_draft(result, outcomes(actions), context=context)
     draft_id = await services.inbox.create_draft(conversation_id, body)
     async with services.sessions.begin() as session:
         for draft in earlier:
@@ -80,19 +74,43 @@ async def create_draft(
             if stale is not None:
                 stale.status, stale.updated_at = "deleted", utcnow()
         # The local inbox stored the draft itself; for Front this is our copy for the console.
-        await session.merge(Draft(id=draft_id, conversation_id=conversation_id, body=body))
-        conversation = await session.get(Conversation, conversation_id)
-        if conversation is not None and customer_message_ids:
-            conversation.answered_message_id = customer_message_ids[-1]
-            conversation.updated_at = utcnow()
+        await session.merge(
+            Draft(id=draft_id, conversation_id=conversation_id, body=body, run_id=run_id)
+        )
         await record_audit(
             session=session,
             actor="agent",
             action="draft.created",
             subject=conversation_id,
-            detail={"draft_id": draft_id, "replaced": [d.id for d in earlier]},
+            detail={"draft_id": draft_id, "run_id": run_id, "replaced": [d.id for d in earlier]},
         )
     return DraftResult(draft_id=draft_id)
+
+
+async def create_draft(
+    services: Services,
+    *,
+    run_id: str,
+    result: AgentResult,
+    actions: list[RoutedAction],
+    context: ConversationContext,
+    customer_message_ids: list[str],
+) -> DraftResult:
+    """The inbound run's draft: it answers every message seen, unless a later run did already."""
+    conversation_id = context.conversation_id
+    async with services.sessions() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        answered = conversation.answered_message_id if conversation else None
+    if answered is not None and answered not in customer_message_ids:
+        return DraftResult(draft_id=None, superseded=True)
+    body = compose_draft(result, outcomes(actions), context=context)
+    written = await write_draft(services, conversation_id=conversation_id, run_id=run_id, body=body)
+    async with services.sessions.begin() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        if conversation is not None and customer_message_ids:
+            conversation.answered_message_id = customer_message_ids[-1]
+            conversation.updated_at = utcnow()
+    return written
 
 
 async def add_comment(
@@ -101,6 +119,7 @@ async def add_comment(
     result: AgentResult,
     actions: list[RoutedAction],
     conversation_id: str,
+    kept_edit_by: str | None = None,
 ) -> None:
     """Tell teammates what the agent found, proposed, and what the policy made of it."""
     by_use = {a.tool_use_id: a for a in actions}
@@ -110,6 +129,8 @@ async def add_comment(
         if proposal.tool_use_id in by_use
     ]
     body = compose_comment(result, decisions=decided, outcomes=outcomes(actions))
+    if kept_edit_by:
+        body += f"\nThe draft was edited by {kept_edit_by}, so the agent left it as it is."
     await services.inbox.add_comment(conversation_id, body)
 
 

@@ -177,8 +177,9 @@ class AgentRun(SQLModel, table=True):
     tool_calls: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
-    # The whole result and transcript, so a decision can update the draft or redraft it.
+    # The whole result, context and transcript, so a decision can rewrite the draft.
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     transcript: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )

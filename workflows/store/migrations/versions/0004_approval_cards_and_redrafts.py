@@ -29,6 +29,9 @@ def upgrade() -> None:
             sa.Column("result", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
         )
         batch.add_column(
+            sa.Column("context", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
+        )
+        batch.add_column(
             sa.Column("transcript", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
         )
     with op.batch_alter_table("drafts") as batch:
@@ -42,6 +45,7 @@ def downgrade() -> None:
         batch.drop_column("edited_by")
     with op.batch_alter_table("agent_runs") as batch:
         batch.drop_column("transcript")
+        batch.drop_column("context")
         batch.drop_column("result")
     with op.batch_alter_table("actions") as batch:
         batch.drop_column("slack_ts")

@@ -1,0 +1,157 @@
+"""The steps of an approval: the card, the checks of the row, expiry, and telling everyone."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import update
+from sqlmodel import col
+
+from workflows.approvals.view import ActionView, load_action_view
+from workflows.errors import IntegrationError
+from workflows.services import Services
+from workflows.store.crud import get_app, record_audit
+from workflows.store.models import Action
+
+logger = logging.getLogger(__name__)
+
+
+class DecisionState(BaseModel):
+    """Where the action stands at a check, and how long its approval may still wait."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: str
+    seconds_left: float
+    card_posted: bool
+
+
+async def _channel(services: Services, action: Action) -> str | None:
+    async with services.sessions() as session:
+        app = await get_app(session=session, id=action.app_id)
+    return (app.slack_channel if app else None) or services.settings.slack_approval_channel
+
+
+async def post_card(services: Services, action_id: str) -> bool:
+    """Post the action's card once; False when Slack is not configured for it."""
+    cards = services.cards
+    async with services.sessions() as session:
+        action = await session.get(Action, action_id)
+    if cards is None or action is None:
+        return False
+    if action.slack_ts is not None:
+        return True
+    channel = await _channel(services, action)
+    view = await load_action_view(services, action_id)
+    if channel is None or view is None:
+        return False
+    ts = await cards.post_card(channel, view, now=services.clock())
+    async with services.sessions.begin() as session:
+        row = await session.get(Action, action_id)
+        assert row is not None
+        row.slack_channel, row.slack_ts = channel, ts
+        await record_audit(
+            session=session,
+            actor="agent",
+            action="card.posted",
+            subject=action_id,
+            detail={"channel": channel, "ts": ts},
+        )
+    return True
+
+
+async def check_decision(services: Services, action_id: str) -> DecisionState:
+    """Read the row (the source of truth); expire it if its time is up; retry a missing card."""
+    now = services.clock()
+    await expire_if_due(services, action_id, now=now)
+    async with services.sessions() as session:
+        action = await session.get(Action, action_id)
+    assert action is not None
+    posted = action.slack_ts is not None
+    if action.status == "pending" and not posted and services.cards is not None:
+        try:
+            posted = await post_card(services, action_id)
+        except IntegrationError as error:
+            # The console keeps the approval meanwhile; the next check tries again.
+            logger.warning("card for %s still not posted: %s", action_id, error)
+    left = (action.expires_at - now).total_seconds() if action.expires_at else 0.0
+    return DecisionState(status=action.status, seconds_left=max(left, 0.0), card_posted=posted)
+
+
+async def expire_if_due(services: Services, action_id: str, *, now: datetime) -> bool:
+    """Compare-and-set `pending → expired` once the deadline has passed; True if this call did."""
+    async with services.sessions.begin() as session:
+        changed = await session.exec(
+            update(Action)
+            .where(
+                col(Action.id) == action_id,
+                col(Action.status) == "pending",
+                col(Action.expires_at) <= now,
+            )
+            .values(status="expired", updated_at=now)
+        )
+        expired = changed.rowcount == 1
+        if expired:
+            await record_audit(
+                session=session,
+                actor="system",
+                action="action.expired",
+                subject=action_id,
+                detail={"at": now.isoformat()},
+            )
+    return expired
+
+
+async def fail_action(services: Services, action_id: str, *, error: str) -> bool:
+    """After the engine gave up executing it: `approved|auto → failed`, with the reason."""
+    now = services.clock()
+    async with services.sessions.begin() as session:
+        changed = await session.exec(
+            update(Action)
+            .where(col(Action.id) == action_id, col(Action.status).in_(("approved", "auto")))
+            .values(status="failed", error=error, updated_at=now)
+        )
+        failed = changed.rowcount == 1
+        if failed:
+            await record_audit(
+                session=session,
+                actor="system",
+                action="action.failed",
+                subject=action_id,
+                detail={"error": error},
+            )
+    return failed
+
+
+async def update_card(services: Services, action_id: str) -> bool:
+    """Redraw the posted card for the action's current status; False when there is none."""
+    view = await load_action_view(services, action_id)
+    if services.cards is None or view is None or not view.slack_channel or not view.slack_ts:
+        return False
+    await services.cards.update_card(view.slack_channel, view.slack_ts, view, now=services.clock())
+    return True
+
+
+def outcome_sentence(view: ActionView) -> str:
+    """One line for teammates: what was decided, by whom, and what happened."""
+    what = f"{view.tool} {view.params}"
+    when = view.decided_at.strftime("%Y-%m-%d %H:%M UTC") if view.decided_at else ""
+    if view.status == "executed":
+        return f"{what}: approved by {view.decided_by} at {when} and done. Result: {view.result}"
+    if view.status == "rejected":
+        reason = f" Reason: {view.decision_reason}" if view.decision_reason else ""
+        return f"{what}: rejected by {view.decided_by} at {when}; nothing was done.{reason}"
+    if view.status == "expired":
+        return f"{what}: nobody decided before it expired; nothing was done."
+    if view.status == "failed":
+        return f"{what}: approved by {view.decided_by}, but it failed: {view.error}"
+    return f"{what}: {view.status}."
+
+
+async def comment_outcome(services: Services, action_id: str) -> None:
+    """A comment on the conversation saying how the approval ended."""
+    view = await load_action_view(services, action_id)
+    if view is not None:
+        await services.inbox.add_comment(view.conversation_id, outcome_sentence(view))
