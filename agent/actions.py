@@ -58,6 +58,12 @@ PARAMS_BY_TOOL: dict[str, type[ActionParams]] = {
     "escalate_to_human": EscalateParams,
 }
 MUTATING_TOOLS = frozenset(PARAMS_BY_TOOL)
+# What a reviewer may change before approving; everything else stays as the agent proposed.
+EDITABLE_PARAMS: dict[str, frozenset[str]] = {
+    "refund_purchase": frozenset({"amount_cents"}),
+    "transfer_license": frozenset({"to_email"}),
+    "update_email": frozenset({"new_email"}),
+}
 
 
 class ProposedAction(BaseModel):

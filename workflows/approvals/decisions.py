@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import update
 from sqlmodel import col
 
-from agent.actions import ProposedAction
+from agent.actions import EDITABLE_PARAMS, ProposedAction
 from agent.context import ConversationContext
 from agent.policy import decide as policy_decide
 from workflows.events import ACTION_DECIDED, ActionDecided
@@ -28,12 +28,7 @@ from workflows.store.models import Action, App, Conversation
 logger = logging.getLogger(__name__)
 
 Decision = Literal["approved", "rejected"]
-# What a reviewer may change before approving; everything else stays as the agent proposed.
-EDITABLE_PARAMS: dict[str, frozenset[str]] = {
-    "refund_purchase": frozenset({"amount_cents"}),
-    "transfer_license": frozenset({"to_email"}),
-    "update_email": frozenset({"new_email"}),
-}
+__all__ = ["EDITABLE_PARAMS", "Approver", "Decision", "DecisionResult", "decide", "may_decide"]
 
 
 class Approver(BaseModel):

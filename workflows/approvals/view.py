@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from workflows.config import Settings
-from workflows.services import Services
 from workflows.store.models import Action, App, Conversation
+
+if TYPE_CHECKING:
+    # Only a type here: the services build the Slack client, which renders these views.
+    from workflows.services import Services
 
 
 class ActionView(BaseModel):
