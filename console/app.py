@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
+from console.web import console_mount
 from console.webhooks.front import front_webhook
 from workflows.client import create_inngest_client
 from workflows.config import Settings
@@ -46,6 +47,7 @@ def create_app(
         routes=[
             Route("/healthz", healthz),
             Route("/webhooks/front", front_webhook, methods=["POST"]),
+            console_mount(settings),
             # Last: the sub-app answers /api/inngest and 404s everything else.
             Mount("", app=_inngest_app(client, services)),
         ],

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
-from console.commands import apps, simulate
+from console.commands import apps, simulate, users
 from console.doctor import Status, run_checks
 from workflows.config import Settings
 from workflows.store import current_revision, upgrade_database
@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     apps.register(commands)
     simulate.register(commands)
+    users.register(commands)
     return parser
 
 

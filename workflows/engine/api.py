@@ -6,12 +6,13 @@ import hmac
 import json
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row
+from sqlalchemy import Row, select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from workflows.engine import schema
 from workflows.engine.protocol import hashed_signing_key
 from workflows.engine.registry import FunctionDef, RegistrationError
 
@@ -73,6 +74,38 @@ def run_json(row: Row[Any]) -> dict[str, Any]:
     }
 
 
+def _step_json(row: Row[Any]) -> dict[str, Any]:
+    """A finished step without its data (outputs may be large or private): what, when, how."""
+    memo = row.memo if isinstance(row.memo, dict) else None
+    entry: dict[str, Any] = {"id": row.id, "name": row.name, "op": row.op, "at": row.at}
+    if row.op == "WaitForEvent":
+        entry["event"] = memo.get("name") if memo else None  # None: the wait timed out
+    elif memo is not None and "error" in memo:
+        error = memo["error"] if isinstance(memo["error"], dict) else {}
+        entry["error"] = {"name": error.get("name"), "message": error.get("message")}
+    return entry
+
+
+async def _timeline(engine: Engine, run_id: str) -> dict[str, Any] | None:
+    """The run, its finished steps in order, the waits it is in, and its queued calls."""
+    run = await engine.store.run(run_id)
+    if run is None:
+        return None
+    async with engine.store.engine.connect() as conn:
+        pauses = await conn.execute(select(schema.pauses).where(schema.pauses.c.run_id == run_id))
+        jobs = await conn.execute(select(schema.jobs).where(schema.jobs.c.run_id == run_id))
+        waits = [
+            {"step_id": p.step_id, "event": p.event_name, "expires_at": p.expires_at}
+            for p in pauses
+        ]
+        scheduled = [
+            {"kind": j.kind, "target": j.target, "attempt": j.attempt, "at": j.available_at}
+            for j in jobs
+        ]
+    steps = [_step_json(row) for row in await engine.store.memos(run_id)]
+    return {"run": run_json(run), "steps": steps, "waits": waits, "scheduled": scheduled}
+
+
 def create_api(engine: Engine) -> Starlette:
     def authorized(request: Request) -> bool:
         if not engine.signing_key:
@@ -122,6 +155,14 @@ def create_api(engine: Engine) -> Starlette:
             return _error(404, "run not found")
         return JSONResponse({"data": run_json(row)})
 
+    async def run_timeline(request: Request) -> JSONResponse:
+        if not authorized(request):
+            return _error(401, "unauthorized")
+        timeline = await _timeline(engine, request.path_params["run_id"])
+        if timeline is None:
+            return _error(404, "run not found")
+        return JSONResponse({"data": timeline})
+
     async def health(_: Request) -> JSONResponse:
         return JSONResponse({"ok": True, "functions": len(engine.functions)})
 
@@ -131,6 +172,8 @@ def create_api(engine: Engine) -> Starlette:
             Route("/fn/register", register, methods=["POST"]),
             Route("/v1/events/{event_id}/runs", event_runs, methods=["GET"]),
             Route("/v1/runs/{run_id}", get_run, methods=["GET"]),
+            # Not in Inngest's API: the embedded engine's own view of a run, for the console.
+            Route("/v1/runs/{run_id}/timeline", run_timeline, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
         ]
     )

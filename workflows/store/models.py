@@ -198,3 +198,30 @@ class DemoOperation(SQLModel, table=True):
     request: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _timestamp()
+
+
+class ConsoleUser(SQLModel, table=True):
+    """A person who signs in to the console; the role says what they may do there."""
+
+    __tablename__ = "console_users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True, index=True)
+    role: str = Field(max_length=20)  # viewer | approver | admin
+    # An argon2 hash; the password itself is never stored.
+    password_hash: str = Field(max_length=500)
+    active: bool = True
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+    last_sign_in_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+
+
+class SignInFailure(SQLModel, table=True):
+    """One failed console sign-in, counted per email and address to slow password guessing."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, index=True)
+    address: str = Field(max_length=64)
+    at: datetime = _timestamp()

@@ -1,0 +1,121 @@
+"""`support-agent users`: add the people who sign in to the console, and list them."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from console.web.passwords import WeakPassword, hash_password
+from workflows.config import Settings
+from workflows.store import create_engine, current_revision, head_revision, session_factory
+from workflows.store.models import ConsoleUser, utcnow
+from workflows.store.users import ROLES, Role, create_user, get_user_by_email, list_users
+
+
+class Refused(Exception):
+    """The command cannot do what was asked; the message says why."""
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    """Add the `users` command to the CLI."""
+    users = commands.add_parser(
+        "users",
+        help="add and list the people who sign in to the console",
+        description="Add and list console users. Needs a migrated database.",
+    )
+    actions = users.add_subparsers(required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add",
+        help="add a console user with a role",
+        description="Add a console user. The password is asked for twice at a hidden prompt, or "
+        "read from the first line of standard input when that is not a terminal; it is never a "
+        "command-line argument. Roles: viewer (reads), approver (also decides and edits drafts), "
+        "admin (also manages apps and users).",
+    )
+    add.add_argument("--email", required=True, help="what the user signs in with")
+    add.add_argument("--role", required=True, choices=ROLES, help="what the user may do")
+    add.set_defaults(command=_add)
+    listing = actions.add_parser(
+        "list", help="list console users", description="Print one line per console user."
+    )
+    listing.set_defaults(command=_list)
+
+
+def _add(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        if "@" not in args.email:
+            raise Refused(f"{args.email!r} is not an email address")
+        password_hash = hash_password(_password())
+        user = asyncio.run(_create(settings, args.email, args.role, password_hash))
+    except (Refused, WeakPassword) as refusal:
+        print(f"support-agent users add: {refusal}", file=sys.stderr)
+        return 1
+    print(f"added {user.role} {user.email}")
+    return 0
+
+
+def _list(settings: Settings, _args: argparse.Namespace) -> int:
+    try:
+        users = asyncio.run(_registered(settings))
+    except Refused as refusal:
+        print(f"support-agent users list: {refusal}", file=sys.stderr)
+        return 1
+    if not users:
+        print("no console users; add one with `support-agent users add`")
+    for user in users:
+        state = "" if user.active else "  (deactivated)"
+        print(f"{user.email}  {user.role}{state}")
+    return 0
+
+
+def _password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("password (not echoed): ")
+    if getpass.getpass("password again: ") != first:
+        raise Refused("the two passwords differ")
+    return first
+
+
+async def _create(settings: Settings, email: str, role: Role, password_hash: str) -> ConsoleUser:
+    await _require_migrated(settings)
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            if await get_user_by_email(session=session, email=email) is not None:
+                raise Refused(f"a user with email {email.strip().lower()!r} already exists")
+            try:
+                user = await create_user(
+                    session=session,
+                    email=email,
+                    role=role,
+                    password_hash=password_hash,
+                    now=utcnow(),
+                )
+                await session.commit()
+            except IntegrityError:
+                raise Refused(f"a user with email {email!r} already exists") from None
+            return user
+    finally:
+        await engine.dispose()
+
+
+async def _registered(settings: Settings) -> Sequence[ConsoleUser]:
+    await _require_migrated(settings)
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            return await list_users(session=session)
+    finally:
+        await engine.dispose()
+
+
+async def _require_migrated(settings: Settings) -> None:
+    if await current_revision(settings.database_url) != head_revision():
+        raise Refused("the database is not migrated; run `support-agent db upgrade` first")

@@ -1,0 +1,55 @@
+"""The approval console: server-rendered pages for reviewers, mounted at /console."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from console.web import auth, items, queue
+from console.web.headers import SecurityHeaders
+from console.web.rendering import STATIC_DIR
+from workflows.config import Settings
+
+SESSION_COOKIE = "console_session"
+SESSION_LIFETIME = timedelta(hours=12)
+
+
+def console_routes() -> list[BaseRoute]:
+    """Every console route, relative to the /console mount."""
+    return [
+        *auth.routes,
+        *queue.routes,
+        *items.routes,
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+
+
+def session_key(settings: Settings) -> str:
+    """A key for session cookies alone, derived so it signs nothing else the secret signs."""
+    secret = settings.console_secret_key.encode()
+    return hmac.new(secret, b"console-session", hashlib.sha256).hexdigest()
+
+
+def console_mount(settings: Settings) -> Mount:
+    """The console at /console, with its signed session cookie scoped to it."""
+    session = Middleware(
+        SessionMiddleware,
+        secret_key=session_key(settings),
+        session_cookie=SESSION_COOKIE,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        path="/console",
+        same_site="lax",
+        https_only=settings.public_url.startswith("https://"),
+    )
+    return Mount(
+        "/console",
+        routes=console_routes(),
+        middleware=[Middleware(SecurityHeaders), session],
+        name="console",
+    )

@@ -1,0 +1,107 @@
+"""Everything the item page shows about an action: from the store, the inbox and the engine."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import col, select
+
+from agent.actions import EDITABLE_PARAMS
+from console.web.timeline import Timeline, load_timelines
+from workflows.approvals.view import ActionView, load_action_view
+from workflows.integrations.inbox import ThreadMessage
+from workflows.services import Services
+from workflows.store.crud import list_audit_entries
+from workflows.store.models import Action, AgentRun, AuditEntry, Draft
+
+logger = logging.getLogger(__name__)
+LOOKUP_RESULT_LIMIT = 4000
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One look-up the agent made and what it was told (cut when long)."""
+
+    name: str
+    input: dict[str, Any]
+    result: str
+    is_error: bool
+
+
+@dataclass(frozen=True)
+class ItemDetails:
+    view: ActionView
+    messages: list[ThreadMessage]
+    messages_error: str | None
+    lookups: list[Lookup]
+    agent_reasoning: str
+    draft: Draft | None
+    audit: Sequence[AuditEntry]
+    timelines: list[Timeline]
+    editable: frozenset[str]
+
+
+async def load_item(services: Services, action_id: str) -> ItemDetails | None:
+    """The item page's content, or None when there is no such action."""
+    view = await load_action_view(services, action_id)
+    if view is None:
+        return None
+    async with services.sessions() as session:
+        action = await session.get(Action, action_id)
+        run_id = action.run_id if action is not None else ""
+        run = await session.get(AgentRun, run_id)
+        draft = (
+            await session.exec(
+                select(Draft)
+                .where(Draft.conversation_id == view.conversation_id, Draft.status != "deleted")
+                .order_by(col(Draft.created_at).desc())
+                .limit(1)
+            )
+        ).first()
+        audit = list(reversed(await list_audit_entries(session=session, subject=action_id)))
+    messages, messages_error = await _messages(services, view.conversation_id)
+    return ItemDetails(
+        view=view,
+        messages=messages,
+        messages_error=messages_error,
+        lookups=_lookups(run),
+        agent_reasoning=run.reasoning if run is not None else "",
+        draft=draft,
+        audit=audit,
+        timelines=await load_timelines(services.settings, run_id=run_id, action_id=action_id),
+        editable=EDITABLE_PARAMS.get(view.tool, frozenset()),
+    )
+
+
+async def _messages(
+    services: Services, conversation_id: str
+) -> tuple[list[ThreadMessage], str | None]:
+    try:
+        return await services.inbox.list_messages(conversation_id), None
+    except Exception as error:  # Front may be down; the rest of the page still helps
+        logger.warning("messages of %s not loaded: %r", conversation_id, error)
+        return [], f"The conversation's messages could not be loaded ({type(error).__name__})."
+
+
+def _lookups(run: AgentRun | None) -> list[Lookup]:
+    if run is None:
+        return []
+    lookups = []
+    for call in run.tool_calls:
+        if call.get("kind") != "lookup":
+            continue
+        result = str(call.get("result", ""))
+        if len(result) > LOOKUP_RESULT_LIMIT:
+            result = result[:LOOKUP_RESULT_LIMIT] + "\n… (cut)"
+        lookups.append(
+            Lookup(
+                name=str(call.get("name", "")),
+                input=dict(call.get("input") or {}),
+                result=result,
+                is_error=bool(call.get("is_error")),
+            )
+        )
+    return lookups

@@ -1,0 +1,37 @@
+"""Password hashing for console users: argon2id, with the library's own recommended costs."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_PASSWORD_LENGTH = 10
+
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
+_DECOY_HASH = _hasher.hash("decoy password that matches nothing")
+
+
+class WeakPassword(ValueError):
+    """The password is refused before it is hashed; the message says why."""
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of a password long enough to keep."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when the password matches; None stands for an unknown user and never matches."""
+    try:
+        _hasher.verify(password_hash or _DECOY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return password_hash is not None
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when the hash was made with weaker costs than today's; rehash at the next sign-in."""
+    return _hasher.check_needs_rehash(password_hash)

@@ -1,0 +1,107 @@
+"""The queue: pending approvals, oldest first, filtered by app and action, kept live by SSE."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, or_, select
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from console.web.live import event_stream
+from console.web.rendering import TOOL_LABELS, render, render_fragment
+from console.web.security import SignedIn, services_of, signed_in
+from workflows.services import Services
+from workflows.store.crud import list_apps
+from workflows.store.models import Action, App, Conversation
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    action_id: str
+    app_name: str
+    tool: str
+    params: dict[str, Any]
+    customer_email: str
+    request_line: str
+    created_at: datetime
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    app_id: str | None = None
+    tool: str | None = None
+
+    @classmethod
+    def from_request(cls, request: Request) -> QueueFilter:
+        return cls(
+            app_id=request.query_params.get("app") or None,
+            tool=request.query_params.get("tool") or None,
+        )
+
+
+async def pending_rows(services: Services, *, now: datetime, only: QueueFilter) -> list[QueueRow]:
+    """Actions waiting for a decision and not yet past their expiry, oldest first."""
+    query = (
+        select(Action, Conversation, App)
+        .outerjoin(Conversation, col(Conversation.id) == col(Action.conversation_id))
+        .outerjoin(App, col(App.id) == col(Action.app_id))
+        .where(
+            col(Action.status) == "pending",
+            or_(col(Action.expires_at).is_(None), col(Action.expires_at) > now),
+        )
+        .order_by(col(Action.created_at), col(Action.id))
+    )
+    if only.app_id:
+        query = query.where(col(Action.app_id) == only.app_id)
+    if only.tool:
+        query = query.where(col(Action.tool) == only.tool)
+    async with services.sessions() as session:
+        found = (await session.exec(query)).all()
+    return [
+        QueueRow(
+            action_id=action.id,
+            app_name=app.name if app is not None else action.app_id,
+            tool=action.tool,
+            params=action.params,
+            customer_email=conversation.customer_email if conversation is not None else "",
+            request_line=action.request_line,
+            created_at=action.created_at,
+            expires_at=action.expires_at,
+        )
+        for action, conversation, app in found
+    ]
+
+
+async def _rows_html(request: Request, only: QueueFilter) -> dict[str, Any]:
+    now = request.app.state.clock()
+    rows = await pending_rows(services_of(request), now=now, only=only)
+    html = render_fragment("_queue_rows.html", {"rows": rows, "now": now})
+    return {"html": html, "count": len(rows)}
+
+
+@signed_in()
+async def queue_page(request: Request, user: SignedIn) -> Response:
+    only = QueueFilter.from_request(request)
+    services = services_of(request)
+    async with services.sessions() as session:
+        apps = await list_apps(session=session)
+    rows = await pending_rows(services, now=request.app.state.clock(), only=only)
+    context = {"rows": rows, "apps": apps, "tools": TOOL_LABELS, "only": only}
+    return render(request, "queue.html", context, user=user)
+
+
+@signed_in()
+async def queue_stream(request: Request, user: SignedIn) -> Response:
+    only = QueueFilter.from_request(request)
+    return event_stream(request, "queue", lambda: _rows_html(request, only))
+
+
+routes = [
+    Route("/", queue_page, methods=["GET"], name="queue"),
+    Route("/queue/stream", queue_stream, methods=["GET"], name="queue_stream"),
+]
