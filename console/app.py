@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
+from console.slack import create_slack_handler, slack_interactions
 from console.web import console_mount
 from console.webhooks.front import front_webhook
 from workflows.client import create_inngest_client
@@ -34,6 +35,7 @@ def create_app(
     # Engines connect lazily, so building one here opens nothing until the first request.
     db = create_engine(settings)
     services = build_services(settings, session_factory(db), clock=clock)
+    slack = create_slack_handler(settings, services, client)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -47,6 +49,7 @@ def create_app(
         routes=[
             Route("/healthz", healthz),
             Route("/webhooks/front", front_webhook, methods=["POST"]),
+            Route("/slack/interactions", slack_interactions(slack), methods=["POST"]),
             console_mount(settings),
             # Last: the sub-app answers /api/inngest and 404s everything else.
             Mount("", app=_inngest_app(client, services)),
