@@ -20,6 +20,7 @@ from workflows.integrations.front_inbox import FrontInbox
 from workflows.integrations.inbox import Inbox
 from workflows.integrations.local_inbox import LocalInbox
 from workflows.integrations.registry import integration_for
+from workflows.integrations.slack import slack_cards_for
 from workflows.store.models import App
 
 
@@ -80,6 +81,7 @@ def build_services(
     model_client = make_model_client(
         api_key=settings.anthropic_api_key, base_url=settings.anthropic_base_url
     )
+    cards = slack_cards_for(settings)
     if hasattr(model_client, "close"):
         closers.append(model_client.close)
     return Services(
@@ -88,5 +90,6 @@ def build_services(
         inbox=inbox,
         model_client=model_client,
         clock=clock or _utcnow,
+        cards=cards,
         closers=closers,
     )

@@ -10,6 +10,7 @@ from workflows.functions.ping import PING_EVENT
 
 PING_ID = "support-agent-ping"
 INBOUND_ID = "support-agent-handle-inbound-message"
+APPROVAL_ID = "support-agent-handle-approval"
 
 
 def _pointed_at(stand_in: StandIn, settings: Settings) -> Settings:
@@ -48,7 +49,7 @@ async def test_get_api_inngest_describes_the_served_functions(
         response = await client.get("/api/inngest")
 
     assert response.status_code == 200
-    assert response.json()["function_count"] == 2
+    assert response.json()["function_count"] == 3
 
 
 async def test_put_api_inngest_registers_the_functions_with_the_engine(
@@ -65,7 +66,13 @@ async def test_put_api_inngest_registers_the_functions_with_the_engine(
     assert body["appname"] == "support-agent"
     assert body["url"] == "http://testserver/api/inngest"
     functions = {f["id"]: f for f in body["functions"]}
-    assert set(functions) == {PING_ID, INBOUND_ID, f"{INBOUND_ID}-failure"}
+    assert set(functions) == {
+        PING_ID,
+        INBOUND_ID,
+        f"{INBOUND_ID}-failure",
+        APPROVAL_ID,
+        f"{APPROVAL_ID}-failure",
+    }
     assert functions[INBOUND_ID]["triggers"] == [{"event": INBOUND_RECEIVED}]
     # One run per conversation at a time: later messages wait and then see the whole thread.
     assert functions[INBOUND_ID]["concurrency"] == [

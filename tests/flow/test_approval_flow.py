@@ -21,7 +21,7 @@ from tests.flow.approvals import (
 from tests.flow.inbound import comments, drafts
 from tests.flow.stack import Stack
 from workflows.functions.approval import FIRST_SLICE
-from workflows.store.models import Action
+from workflows.store.models import Action, Draft
 
 
 async def test_approve_executes_once_and_the_draft_and_comment_follow(stack: Stack) -> None:
@@ -178,3 +178,22 @@ async def test_an_execution_the_app_refuses_marks_the_action_failed(stack: Stack
     assert failed.error
     notes = " ".join(c.body for c in await comments(stack, pending.conversation_id))
     assert "failed" in notes
+
+
+async def test_a_draft_a_person_edited_is_kept_and_the_comment_says_so(stack: Stack) -> None:
+    pending = await pending_refund(stack)
+    await waiting(stack, pending.id)
+    [draft] = await drafts(stack, pending.conversation_id)
+    async with stack.sessions.begin() as session:
+        edited = await session.get(Draft, draft.id)
+        assert edited is not None
+        edited.body, edited.edited_by = "Hi Katherine, my own words.", "lead@example.com"
+
+    await click(stack, pending.id)
+    await approval_run(stack, pending.id)
+
+    assert (await action(stack, pending.id)).status == "executed"
+    [kept] = await drafts(stack, pending.conversation_id)
+    assert (kept.id, kept.body) == (draft.id, "Hi Katherine, my own words.")
+    notes = " ".join(c.body for c in await comments(stack, pending.conversation_id))
+    assert "edited by lead@example.com" in notes

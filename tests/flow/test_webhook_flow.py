@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.flow.approvals import approval_run, click, waiting
 from tests.flow.inbound import actions, drafts
 from tests.flow.stack import Stack, finished_despite_retries, running_stack, stack_settings
 from tests.flow.webhook import post, signed_inbound
@@ -126,3 +127,32 @@ async def test_front_failures_are_retried_without_a_second_draft_and_no_secret_i
             stored = " ".join(str(row) for row in await connection.execute(select(table)))
             assert not [s for s in secrets if s in stored], table.name
     assert not [s for s in secrets if s in caplog.text]
+
+
+async def test_an_approval_leaves_a_draft_a_teammate_edited_in_front_alone(
+    front_stack: Stack, front: FrontStandIn
+) -> None:
+    conversation_id = "cnv_front3"
+    front.add_conversation(conversation_id, inbox_id=DEMO_INBOX_ID)
+    text = "I would like a refund for my team licence please."
+    message_id = front.add_inbound_message(conversation_id, text, sender="katherine@example.com")
+    body, headers, ids = signed_inbound(
+        front_stack,
+        text,
+        sender="katherine@example.com",
+        conversation_id=conversation_id,
+        message_id=message_id,
+    )
+    await post(front_stack, body, headers)
+    await front_stack.harness.finished_run(ids["event"])
+    [pending] = await actions(front_stack, conversation_id)
+    await waiting(front_stack, pending.id)
+    [draft_id] = front.drafts
+    front.edit_draft(draft_id, "Hi Katherine, a teammate's own words.")
+
+    await click(front_stack, pending.id)
+    await approval_run(front_stack, pending.id)
+
+    assert front.drafts[draft_id]["body"] == "Hi Katherine, a teammate's own words."
+    assert list(front.drafts) == [draft_id]
+    assert any("edited by a teammate" in c["body"] for c in front.comments)

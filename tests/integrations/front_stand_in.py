@@ -102,6 +102,10 @@ class FrontStandIn(StandIn):
         self.tags[tag_id] = name
         return tag_id
 
+    def edit_draft(self, draft_id: str, body: str) -> None:
+        """A teammate changes the draft in Front: new body, new version."""
+        self.drafts[draft_id] |= {"body": body, "version": f"v{next(self._ids)}"}
+
     def tags_of(self, conversation_id: str) -> list[str]:
         return [self.tags[t] for t in self.conversations[conversation_id].tag_ids if t in self.tags]
 

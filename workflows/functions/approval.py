@@ -93,13 +93,18 @@ def create_approval_function(client: inngest.Inngest, services: Services) -> inn
         new_reply = await _redraft(ctx, services, action_id) if status == "rejected" else None
 
         await ctx.step.run("update-card", functools.partial(update_card, services, action_id))
-        await run_step(
+        drafted = await run_step(
             ctx,
             "update-draft",
             DraftResult,
             functools.partial(refresh_draft, services, action_id, new_reply=new_reply),
         )
-        await ctx.step.run("comment", functools.partial(comment_outcome, services, action_id))
+        await ctx.step.run(
+            "comment",
+            functools.partial(
+                comment_outcome, services, action_id, kept_edit_by=drafted.kept_edit_by
+            ),
+        )
         if status == "executed":
             await ctx.step.send_event(
                 "announce-executed",

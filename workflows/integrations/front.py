@@ -100,6 +100,13 @@ class FrontClient:
             raise IntegrationError("Front created a draft but named no id", retryable=False)
         return str(draft["id"])
 
+    async def draft_version(self, draft_id: str) -> str | None:
+        """The draft's current version; None when it was sent (or deleted)."""
+        draft = await self._request("GET", f"/messages/{_segment(draft_id)}", missing_ok=True)
+        if not isinstance(draft, dict) or not draft.get("draft_mode"):
+            return None
+        return str(draft.get("version") or "")
+
     async def delete_draft(self, draft_id: str, *, version: str | None = None) -> None:
         """Delete a draft at `version`, else at its latest; one already gone or sent is left."""
         if version is None:

@@ -102,6 +102,9 @@ class FrontInbox:
     async def delete_draft(self, draft_id: str) -> None:
         await self._client.delete_draft(draft_id)
 
+    async def draft_version(self, draft_id: str) -> str | None:
+        return await self._client.draft_version(draft_id)
+
     async def add_comment(self, conversation_id: str, body: str) -> None:
         await self._client.add_comment(conversation_id, body)
 

@@ -35,6 +35,10 @@ class Inbox(Protocol):
         """Remove a draft; a draft that is already gone is not an error."""
         ...
 
+    async def draft_version(self, draft_id: str) -> str | None:
+        """A token that changes whenever anyone edits the draft; None once it is sent or gone."""
+        ...
+
     async def add_comment(self, conversation_id: str, body: str) -> None:
         """Leave a note for teammates on the conversation."""
         ...

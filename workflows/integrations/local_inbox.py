@@ -6,6 +6,7 @@ Conversations, drafts and comments live in the `conversations`, `inbox_messages`
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime
 
@@ -73,6 +74,14 @@ class LocalInbox:
             draft = await session.get(Draft, draft_id)
             if draft is not None and draft.status == "draft":
                 draft.status, draft.updated_at = "deleted", utcnow()
+
+    async def draft_version(self, draft_id: str) -> str | None:
+        async with self._sessions() as session:
+            draft = await session.get(Draft, draft_id)
+        if draft is None or draft.status != "draft":
+            return None
+        # Any change to the text is a new version.
+        return hashlib.sha256(draft.body.encode()).hexdigest()[:16]
 
     async def add_comment(self, conversation_id: str, body: str) -> None:
         async with self._sessions.begin() as session:

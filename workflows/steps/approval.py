@@ -150,8 +150,17 @@ def outcome_sentence(view: ActionView) -> str:
     return f"{what}: {view.status}."
 
 
-async def comment_outcome(services: Services, action_id: str) -> None:
+async def comment_outcome(
+    services: Services, action_id: str, *, kept_edit_by: str | None = None
+) -> None:
     """A comment on the conversation saying how the approval ended."""
     view = await load_action_view(services, action_id)
-    if view is not None:
-        await services.inbox.add_comment(view.conversation_id, outcome_sentence(view))
+    if view is None:
+        return
+    body = outcome_sentence(view)
+    if kept_edit_by:
+        body += (
+            f"\nThe draft was edited by {kept_edit_by}, so the agent did not rewrite it: "
+            "please make sure it matches this outcome."
+        )
+    await services.inbox.add_comment(view.conversation_id, body)

@@ -14,7 +14,7 @@ from agent.redraft import rejection_notice
 from agent.result import AgentResult, AgentState
 from workflows.services import Services
 from workflows.steps.actions import action_id_for
-from workflows.steps.replies import DRAFT_STATUS, DraftResult, write_draft
+from workflows.steps.replies import DRAFT_STATUS, DraftResult, edited_by, write_draft
 from workflows.store.models import Action, AgentRun, Draft
 
 
@@ -89,8 +89,11 @@ async def refresh_draft(
                 outcomes[proposal.tool_use_id] = ActionOutcome(status=status)
     context = ConversationContext.model_validate(run.context) if run.context else None
     body = compose_draft(result, outcomes, context=context)
-    if current.edited_by:
-        return DraftResult(draft_id=current.id, kept_edit_by=current.edited_by)
+    if await services.inbox.draft_version(current.id) is None:
+        # Sent (or deleted) in the inbox since: the reply is out of the agent's hands.
+        return DraftResult(draft_id=None)
+    if (person := await edited_by(services, current)) is not None:
+        return DraftResult(draft_id=current.id, kept_edit_by=person)
     if body == current.body:
         return DraftResult(draft_id=current.id)
     return await write_draft(

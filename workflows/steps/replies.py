@@ -50,6 +50,16 @@ def outcomes(actions: list[RoutedAction]) -> dict[str, ActionOutcome]:
     }
 
 
+async def edited_by(services: Services, draft: Draft) -> str | None:
+    """Who changed the draft since the agent wrote it (a console user, or someone in the inbox)."""
+    if draft.edited_by:
+        return draft.edited_by
+    if draft.version is None:
+        return None
+    current = await services.inbox.draft_version(draft.id)
+    return "a teammate" if current is not None and current != draft.version else None
+
+
 async def write_draft(
     services: Services, *, conversation_id: str, run_id: str, body: str
 ) -> DraftResult:
@@ -62,12 +72,13 @@ async def write_draft(
                 )
             )
         )
-    edited = next((d for d in earlier if d.edited_by), None)
-    if edited is not None:
-        return DraftResult(draft_id=edited.id, kept_edit_by=edited.edited_by)
+    for draft in earlier:
+        if (person := await edited_by(services, draft)) is not None:
+            return DraftResult(draft_id=draft.id, kept_edit_by=person)
     for draft in earlier:
         await services.inbox.delete_draft(draft.id)
     draft_id = await services.inbox.create_draft(conversation_id, body)
+    version = await services.inbox.draft_version(draft_id)
     async with services.sessions.begin() as session:
         for draft in earlier:
             stale = await session.get(Draft, draft.id)
@@ -75,7 +86,13 @@ async def write_draft(
                 stale.status, stale.updated_at = "deleted", utcnow()
         # The local inbox stored the draft itself; for Front this is our copy for the console.
         await session.merge(
-            Draft(id=draft_id, conversation_id=conversation_id, body=body, run_id=run_id)
+            Draft(
+                id=draft_id,
+                conversation_id=conversation_id,
+                body=body,
+                run_id=run_id,
+                version=version,
+            )
         )
         await record_audit(
             session=session,

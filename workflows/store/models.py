@@ -111,6 +111,8 @@ class Draft(SQLModel, table=True):
     edited_by: str | None = Field(default=None, max_length=200)
     # The agent run that wrote it, so a later decision can rewrite it from that run's result.
     run_id: str | None = Field(default=None, max_length=64)
+    # The inbox's version of the draft as the agent left it; any other version is a person's.
+    version: str | None = Field(default=None, max_length=64)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 

@@ -37,10 +37,12 @@ def upgrade() -> None:
     with op.batch_alter_table("drafts") as batch:
         batch.add_column(sa.Column("edited_by", sa.String(length=200), nullable=True))
         batch.add_column(sa.Column("run_id", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("version", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("drafts") as batch:
+        batch.drop_column("version")
         batch.drop_column("run_id")
         batch.drop_column("edited_by")
     with op.batch_alter_table("agent_runs") as batch:
