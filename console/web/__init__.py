@@ -11,7 +11,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from console.web import auth, items, queue
+from console.web import admin_apps, admin_users, auth, health, history, inbox, items, queue
 from console.web.headers import SecurityHeaders
 from console.web.rendering import STATIC_DIR
 from workflows.config import Settings
@@ -26,6 +26,11 @@ def console_routes() -> list[BaseRoute]:
         *auth.routes,
         *queue.routes,
         *items.routes,
+        *history.routes,
+        *inbox.routes,
+        *admin_users.routes,
+        *admin_apps.routes,
+        *health.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
