@@ -74,6 +74,10 @@ class SlackStandIn(StandIn):
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         self._failures[method].extend([(status, error or default, headers)] * times)
 
+    def recover(self) -> None:
+        """Every method answers normally again."""
+        self._failures.clear()
+
     def calls(self, method: str) -> list[Recorded]:
         return self.received("POST", f"/api/{method}")
 
