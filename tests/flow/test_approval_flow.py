@@ -21,6 +21,7 @@ from tests.flow.approvals import (
 from tests.flow.inbound import comments, drafts
 from tests.flow.stack import Stack
 from workflows.functions.approval import FIRST_SLICE
+from workflows.store.crud import list_audit_entries
 from workflows.store.models import Action, Draft
 
 
@@ -43,6 +44,13 @@ async def test_approve_executes_once_and_the_draft_and_comment_follow(stack: Sta
     assert any(
         "approved by Lee Lead" in c.body for c in await comments(stack, pending.conversation_id)
     )
+    async with stack.sessions() as session:
+        trail = await list_audit_entries(session=session, subject=pending.id)
+    assert [(e.actor, e.action) for e in reversed(trail)] == [
+        ("agent", "action.pending"),
+        ("console:lead@example.com", "action.approved"),
+        ("agent", "action.executed"),
+    ]
 
 
 async def test_reject_with_a_reason_redrafts_and_executes_nothing(stack: Stack) -> None:
