@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
-from sqlmodel import col, or_, select
+from sqlmodel import col, or_
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from console.web.listing import ActionRow, action_rows, joined_actions
 from console.web.rendering import TOOL_LABELS, render
 from console.web.security import SignedIn, services_of, signed_in
 from workflows.services import Services
-from workflows.store.models import Action, App, Conversation
+from workflows.store.models import Action, Conversation
 
 FINISHED = ("approved", "rejected", "expired", "executed", "failed")
 PAGE_SIZE = 100
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    action_id: str
-    app_name: str
-    tool: str
-    params: dict[str, Any]
-    status: str
-    customer_email: str
-    conversation_id: str
-    decided_by: str | None
-    decided_at: datetime | None
-    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -53,14 +38,10 @@ class HistorySearch:
         )
 
 
-async def finished_rows(services: Services, search: HistorySearch) -> list[HistoryRow]:
-    query = (
-        select(Action, Conversation, App)
-        .outerjoin(Conversation, col(Conversation.id) == col(Action.conversation_id))
-        .outerjoin(App, col(App.id) == col(Action.app_id))
-        .where(col(Action.status).in_([search.status] if search.status else FINISHED))
-        .order_by(col(Action.updated_at).desc(), col(Action.id))
-        .limit(PAGE_SIZE)
+async def finished_rows(services: Services, search: HistorySearch) -> list[ActionRow]:
+    """Finished actions matching the search, most recently changed first."""
+    query = joined_actions().where(
+        col(Action.status).in_([search.status] if search.status else FINISHED)
     )
     if search.text:
         pattern = f"%{_escape_like(search.text.lower())}%"
@@ -72,23 +53,8 @@ async def finished_rows(services: Services, search: HistorySearch) -> list[Histo
         )
     if search.tool:
         query = query.where(col(Action.tool) == search.tool)
-    async with services.sessions() as session:
-        found = (await session.exec(query)).all()
-    return [
-        HistoryRow(
-            action_id=action.id,
-            app_name=app.name if app is not None else action.app_id,
-            tool=action.tool,
-            params=action.params,
-            status=action.status,
-            customer_email=conversation.customer_email if conversation is not None else "",
-            conversation_id=action.conversation_id,
-            decided_by=action.decided_by,
-            decided_at=action.decided_at,
-            updated_at=action.updated_at,
-        )
-        for action, conversation, app in found
-    ]
+    ordered = query.order_by(col(Action.updated_at).desc(), col(Action.id)).limit(PAGE_SIZE)
+    return await action_rows(services, ordered)
 
 
 def _escape_like(text: str) -> str:

@@ -6,29 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, or_, select
+from sqlmodel import col, or_
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from console.web.listing import ActionRow, action_rows, joined_actions
 from console.web.live import event_stream
 from console.web.rendering import TOOL_LABELS, render, render_fragment
 from console.web.security import SignedIn, services_of, signed_in
 from workflows.services import Services
 from workflows.store.crud import list_apps
-from workflows.store.models import Action, App, Conversation
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    action_id: str
-    app_name: str
-    tool: str
-    params: dict[str, Any]
-    customer_email: str
-    request_line: str
-    created_at: datetime
-    expires_at: datetime | None
+from workflows.store.models import Action
 
 
 @dataclass(frozen=True)
@@ -44,37 +33,17 @@ class QueueFilter:
         )
 
 
-async def pending_rows(services: Services, *, now: datetime, only: QueueFilter) -> list[QueueRow]:
+async def pending_rows(services: Services, *, now: datetime, only: QueueFilter) -> list[ActionRow]:
     """Actions waiting for a decision and not yet past their expiry, oldest first."""
-    query = (
-        select(Action, Conversation, App)
-        .outerjoin(Conversation, col(Conversation.id) == col(Action.conversation_id))
-        .outerjoin(App, col(App.id) == col(Action.app_id))
-        .where(
-            col(Action.status) == "pending",
-            or_(col(Action.expires_at).is_(None), col(Action.expires_at) > now),
-        )
-        .order_by(col(Action.created_at), col(Action.id))
+    query = joined_actions().where(
+        col(Action.status) == "pending",
+        or_(col(Action.expires_at).is_(None), col(Action.expires_at) > now),
     )
     if only.app_id:
         query = query.where(col(Action.app_id) == only.app_id)
     if only.tool:
         query = query.where(col(Action.tool) == only.tool)
-    async with services.sessions() as session:
-        found = (await session.exec(query)).all()
-    return [
-        QueueRow(
-            action_id=action.id,
-            app_name=app.name if app is not None else action.app_id,
-            tool=action.tool,
-            params=action.params,
-            customer_email=conversation.customer_email if conversation is not None else "",
-            request_line=action.request_line,
-            created_at=action.created_at,
-            expires_at=action.expires_at,
-        )
-        for action, conversation, app in found
-    ]
+    return await action_rows(services, query.order_by(col(Action.created_at), col(Action.id)))
 
 
 async def _rows_html(request: Request, only: QueueFilter) -> dict[str, Any]:

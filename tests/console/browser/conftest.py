@@ -18,7 +18,9 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from console.web.passwords import hash_password
+from tests.console.slack_requests import ANN, SECRET
 from tests.flow.stack import Stack, running_stack, stack_settings
+from tests.integrations.slack_stand_in import CHANNEL, TOKEN, SlackStandIn
 from workflows.store.users import Role, create_user
 
 CHROMIUM = "/usr/bin/chromium"
@@ -86,8 +88,26 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @pytest.fixture
-async def console(database_url: str, tmp_path: Path, browser: Browser) -> AsyncIterator[Console]:
-    async with running_stack(stack_settings(database_url, tmp_path)) as stack:
+async def slack() -> AsyncIterator[SlackStandIn]:
+    async with SlackStandIn() as server:
+        yield server
+
+
+@pytest.fixture
+async def console(
+    database_url: str, tmp_path: Path, browser: Browser, slack: SlackStandIn
+) -> AsyncIterator[Console]:
+    """The whole stack with Slack played by a stand-in, so cards follow console decisions."""
+    settings = stack_settings(
+        database_url,
+        tmp_path,
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.api_url,
+        slack_approval_channel=CHANNEL,
+        slack_approver_ids=ANN["id"],
+    )
+    async with running_stack(settings) as stack:
         async with stack.sessions.begin() as session:
             for role, email in EMAILS.items():
                 await create_user(

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import re
 
-from playwright.async_api import expect
+from playwright.async_api import ViewportSize, expect
 
 from tests.console.browser.conftest import Console, screenshot_path
-from tests.flow.approvals import TEAM_REFUND, pending_refund, waiting
+from tests.console.slack_requests import ANN, click, signed
+from tests.flow.approvals import TEAM_REFUND, action, pending_refund, waiting
 from tests.flow.inbound import inbound, send
+from tests.integrations.slack_stand_in import CHANNEL, SlackStandIn
+from workflows.store.models import Action
+
+PHONE = ViewportSize(width=390, height=844)
+DESKTOP = ViewportSize(width=1200, height=900)
 
 
-async def test_a_pending_item_appears_live_and_approving_it_executes(console: Console) -> None:
+def _card_text(slack: SlackStandIn, action: Action) -> str:
+    return json.dumps(slack.messages[(CHANNEL, str(action.slack_ts))].blocks)
+
+
+async def test_a_pending_item_appears_live_and_approving_it_executes(
+    console: Console, slack: SlackStandIn
+) -> None:
     page = await console.page("approver")
     await expect(page.locator("#queue-rows")).to_contain_text("Nothing is waiting")
 
@@ -25,12 +38,18 @@ async def test_a_pending_item_appears_live_and_approving_it_executes(console: Co
     await expect(row).to_contain_text("24h 00m left")
     await expect(page.locator("#queue-count")).to_have_text("1")
     await page.screenshot(path=screenshot_path("queue.png"), full_page=True)
+    await page.set_viewport_size(PHONE)
+    await page.screenshot(path=screenshot_path("queue-phone.png"), full_page=True)
+    await page.set_viewport_size(DESKTOP)
     action_id = await row.get_attribute("data-action")
     assert action_id
     await row.get_by_role("link").click()
     await expect(page.locator("#status")).to_have_text("pending")
     await expect(page.locator("#policy-reason")).not_to_be_empty()
     await page.screenshot(path=screenshot_path("item.png"), full_page=True)
+    await page.set_viewport_size(PHONE)
+    await page.screenshot(path=screenshot_path("item-phone.png"), full_page=True)
+    await page.set_viewport_size(DESKTOP)
     await waiting(console.stack, action_id)
 
     await page.get_by_role("button", name="Approve", exact=True).click()
@@ -40,6 +59,39 @@ async def test_a_pending_item_appears_live_and_approving_it_executes(console: Co
     await expect(page.locator("#decided")).to_contain_text("by approver@example.com")
     await expect(page.locator("#audit")).to_contain_text("action.approved")
     await page.screenshot(path=screenshot_path("item-executed.png"), full_page=True)
+    # The same decision redrew the Slack card: no buttons, who approved, and the refund done.
+    card = _card_text(slack, await action(console.stack, action_id))
+    assert "Approved by approver@example.com" in card
+    assert '"type": "actions"' not in card
+
+
+async def test_an_approval_clicked_in_slack_shows_on_the_open_item_page(
+    console: Console, slack: SlackStandIn
+) -> None:
+    pending = await pending_refund(console.stack)
+    await waiting(console.stack, pending.id)
+    posted = await action(console.stack, pending.id)
+    page = await console.page("viewer")
+    await page.goto(f"{console.url}/actions/{pending.id}")
+    await expect(page.locator("#status")).to_have_text("pending")
+
+    body, headers = signed(
+        click(
+            "approve",
+            pending.id,
+            user=ANN,
+            channel=CHANNEL,
+            ts=str(posted.slack_ts),
+            response_url=slack.response_url("approve"),
+        )
+    )
+    clicked = await console.stack.http.post(
+        f"{console.stack.app_url}/slack/interactions", content=body, headers=headers
+    )
+    assert clicked.status_code == 200
+
+    await expect(page.locator("#status")).to_have_text("executed")
+    await expect(page.locator("#decided")).to_contain_text("by ann")
 
 
 async def test_reject_with_a_reason(console: Console) -> None:
