@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests.console.conftest import AppClient
 from tests.console.web.conftest import EMAILS, PASSWORD, Console, csrf_of, sign_in
+from workflows.config import Settings
 from workflows.store.crud import list_audit_entries
 
 
@@ -115,3 +117,16 @@ async def test_a_deactivated_user_can_neither_stay_nor_sign_in(console: Console)
 
     assert (await client.get("/console/")).status_code == 303
     assert (await sign_in(client, EMAILS["viewer"], PASSWORD)).status_code == 401
+
+
+async def test_behind_https_the_cookie_is_secure(settings: Settings, app_client: AppClient) -> None:
+    https = settings.model_copy(update={"public_url": "https://support.example.com"})
+
+    async with app_client(https) as client:
+        response = await client.get("/console/login")
+
+    cookie = response.headers["set-cookie"].lower()
+    assert "; secure" in cookie
+    assert "httponly" in cookie
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "script-src 'self'" in response.headers["content-security-policy"]
