@@ -322,9 +322,25 @@ def test_the_client_has_no_way_to_send_a_message() -> None:
         "conversation_inboxes",
         "create_draft",
         "delete_draft",
+        "draft_version",
         "inbox_channels",
         "list_messages",
     }
+
+
+async def test_draft_version_changes_when_a_teammate_edits_and_is_none_once_gone(
+    front: FrontStandIn, front_client: FrontClient
+) -> None:
+    front.add_conversation("cnv_1")
+    draft_id = await front_client.create_draft("cnv_1", body="Hi", channel_id="cha_support")
+    first = await front_client.draft_version(draft_id)
+
+    front.edit_draft(draft_id, "Hi, edited")
+
+    assert first is not None
+    assert await front_client.draft_version(draft_id) not in (None, first)
+    await front_client.delete_draft(draft_id)
+    assert await front_client.draft_version(draft_id) is None
 
 
 async def test_a_merged_conversation_is_read_through_its_redirect_but_never_written() -> None:

@@ -82,3 +82,20 @@ async def test_drafts_are_created_and_deleted_and_comments_and_tags_kept(
     assert conversation.tags == ["needs-human"]
     assert comment is not None
     assert comment.body == "note"
+
+
+async def test_a_draft_version_changes_with_its_text_and_ends_when_it_is_deleted(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox = LocalInbox(sessions)
+    draft_id = await inbox.create_draft("cnv_1", "Hello")
+    first = await inbox.draft_version(draft_id)
+    async with sessions.begin() as session:
+        draft = await session.get(Draft, draft_id)
+        assert draft is not None
+        draft.body = "Hello, edited by a person"
+
+    assert first is not None
+    assert await inbox.draft_version(draft_id) not in (None, first)
+    await inbox.delete_draft(draft_id)
+    assert await inbox.draft_version(draft_id) is None
