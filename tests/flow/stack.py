@@ -77,10 +77,12 @@ def stack_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Setti
 
 
 @contextlib.asynccontextmanager
-async def running_stack(settings: Settings) -> AsyncIterator[Stack]:
+async def running_stack(
+    settings: Settings, *, clock: ManualClock | None = None
+) -> AsyncIterator[Stack]:
     """Migrate, seed the demo app, then serve the app and the engine until the test ends."""
     await upgrade_database(settings.database_url)
-    clock = ManualClock()
+    clock = clock or ManualClock()
     app = create_app(settings, clock=lambda: datetime.fromtimestamp(clock.now(), UTC))
     sessions: async_sessionmaker[AsyncSession] = app.state.sessions
     async with sessions.begin() as session:

@@ -10,7 +10,8 @@ import hashlib
 import uuid
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,21 +30,23 @@ class LocalInbox:
         self, *, conversation_id: str, message_id: str, sender: str, text: str, sent_at: datetime
     ) -> None:
         """Keep a customer's message; recording the same message id again changes nothing."""
-        message = InboxMessage(
-            id=message_id,
-            conversation_id=conversation_id,
-            author="customer",
-            sender=sender,
-            text=text,
-            sent_at=sent_at,
-        )
-        try:
-            async with self._sessions.begin() as session:
-                if await session.get(InboxMessage, message_id) is None:
-                    session.add(message)
-        except IntegrityError:
-            # A redelivery raced this one and stored the message first.
-            return
+        values = {
+            "id": message_id,
+            "conversation_id": conversation_id,
+            "author": "customer",
+            "sender": sender,
+            "text": text,
+            "sent_at": sent_at,
+        }
+        async with self._sessions.begin() as session:
+            connection = await session.connection()
+            # One statement that starts as a write: on SQLite a read followed by a write can be
+            # refused outright when another writer commits in between, busy timeout or not.
+            dialect = connection.dialect.name
+            insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+            await connection.execute(
+                insert(InboxMessage).values(**values).on_conflict_do_nothing(index_elements=["id"])
+            )
 
     async def list_messages(self, conversation_id: str) -> list[ThreadMessage]:
         async with self._sessions() as session:
