@@ -14,17 +14,14 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy.exc import IntegrityError
 
 from agent.context import AppPolicy
+from console.commands.database import Refused, migrated_session
 from workflows.config import Settings
 from workflows.integrations.demo_app import DEMO_INTEGRATION_URL
 from workflows.integrations.registry import APP_ID_PATTERN, app_policy
-from workflows.store import App, create_engine, current_revision, head_revision, session_factory
+from workflows.store import App
 from workflows.store.crud import create_app, find_app_by_inbox, get_app, list_apps
 
 _NEEDS_UPGRADE = "Needs a migrated database: run `support-agent db upgrade` first."
-
-
-class Refused(Exception):
-    """The command cannot do what was asked; the message says why."""
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -137,50 +134,35 @@ def _list(settings: Settings, _args: argparse.Namespace) -> int:
 async def _create(
     settings: Settings, args: argparse.Namespace, secret: str, policy: AppPolicy
 ) -> App:
-    await _require_migrated(settings)
-    engine = create_engine(settings)
-    try:
-        async with session_factory(engine)() as session:
-            if await get_app(session=session, id=args.id) is not None:
-                raise Refused(f"an app with id {args.id!r} already exists")
-            for inbox in args.inboxes:
-                owner = await find_app_by_inbox(session=session, inbox_id=inbox)
-                if owner is not None:
-                    raise Refused(f"inbox {inbox} already belongs to app {owner.id!r}")
-            try:
-                app = await create_app(
-                    session=session,
-                    id=args.id,
-                    name=args.name,
-                    integration_url=args.integration_url,
-                    integration_secret=secret,
-                    front_inbox_ids=list(dict.fromkeys(args.inboxes)),
-                    slack_channel=args.slack_channel,
-                    approver_ids=list(dict.fromkeys(args.approvers)),
-                    policy=policy.model_dump(),
-                )
-                await session.commit()
-            except IntegrityError:
-                # Added by someone else between the check and the insert.
-                raise Refused(f"an app with id {args.id!r} already exists") from None
-            return app
-    finally:
-        await engine.dispose()
+    async with migrated_session(settings) as session:
+        if await get_app(session=session, id=args.id) is not None:
+            raise Refused(f"an app with id {args.id!r} already exists")
+        for inbox in args.inboxes:
+            owner = await find_app_by_inbox(session=session, inbox_id=inbox)
+            if owner is not None:
+                raise Refused(f"inbox {inbox} already belongs to app {owner.id!r}")
+        try:
+            app = await create_app(
+                session=session,
+                id=args.id,
+                name=args.name,
+                integration_url=args.integration_url,
+                integration_secret=secret,
+                front_inbox_ids=list(dict.fromkeys(args.inboxes)),
+                slack_channel=args.slack_channel,
+                approver_ids=list(dict.fromkeys(args.approvers)),
+                policy=policy.model_dump(),
+            )
+            await session.commit()
+        except IntegrityError:
+            # Added by someone else between the check and the insert.
+            raise Refused(f"an app with id {args.id!r} already exists") from None
+        return app
 
 
 async def _registered(settings: Settings) -> Sequence[App]:
-    await _require_migrated(settings)
-    engine = create_engine(settings)
-    try:
-        async with session_factory(engine)() as session:
-            return await list_apps(session=session)
-    finally:
-        await engine.dispose()
-
-
-async def _require_migrated(settings: Settings) -> None:
-    if await current_revision(settings.database_url) != head_revision():
-        raise Refused("the database is not migrated; run `support-agent db upgrade` first")
+    async with migrated_session(settings) as session:
+        return await list_apps(session=session)
 
 
 def _secret(args: argparse.Namespace) -> str:

@@ -11,15 +11,11 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from console.commands.database import Refused, migrated_session
 from console.web.passwords import WeakPassword, hash_password
 from workflows.config import Settings
-from workflows.store import create_engine, current_revision, head_revision, session_factory
 from workflows.store.models import ConsoleUser, utcnow
 from workflows.store.users import ROLES, Role, create_user, get_user_by_email, list_users
-
-
-class Refused(Exception):
-    """The command cannot do what was asked; the message says why."""
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -84,38 +80,23 @@ def _password() -> str:
 
 
 async def _create(settings: Settings, email: str, role: Role, password_hash: str) -> ConsoleUser:
-    await _require_migrated(settings)
-    engine = create_engine(settings)
-    try:
-        async with session_factory(engine)() as session:
-            if await get_user_by_email(session=session, email=email) is not None:
-                raise Refused(f"a user with email {email.strip().lower()!r} already exists")
-            try:
-                user = await create_user(
-                    session=session,
-                    email=email,
-                    role=role,
-                    password_hash=password_hash,
-                    now=utcnow(),
-                )
-                await session.commit()
-            except IntegrityError:
-                raise Refused(f"a user with email {email!r} already exists") from None
-            return user
-    finally:
-        await engine.dispose()
+    async with migrated_session(settings) as session:
+        if await get_user_by_email(session=session, email=email) is not None:
+            raise Refused(f"a user with email {email.strip().lower()!r} already exists")
+        try:
+            user = await create_user(
+                session=session,
+                email=email,
+                role=role,
+                password_hash=password_hash,
+                now=utcnow(),
+            )
+            await session.commit()
+        except IntegrityError:
+            raise Refused(f"a user with email {email!r} already exists") from None
+        return user
 
 
 async def _registered(settings: Settings) -> Sequence[ConsoleUser]:
-    await _require_migrated(settings)
-    engine = create_engine(settings)
-    try:
-        async with session_factory(engine)() as session:
-            return await list_users(session=session)
-    finally:
-        await engine.dispose()
-
-
-async def _require_migrated(settings: Settings) -> None:
-    if await current_revision(settings.database_url) != head_revision():
-        raise Refused("the database is not migrated; run `support-agent db upgrade` first")
+    async with migrated_session(settings) as session:
+        return await list_users(session=session)
