@@ -102,7 +102,8 @@ class Harness:
                     return result
                 with contextlib.suppress(TimeoutError):
                     # a backstop for work that finishes without a job ending, such as a sync
-                    await asyncio.wait_for(progress.wait(), 0.2)
+                    async with asyncio.timeout(0.2):
+                        await progress.wait()
 
 
 @contextlib.asynccontextmanager

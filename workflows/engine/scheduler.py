@@ -69,8 +69,11 @@ class Scheduler:
                 log.exception("engine scheduler failed to read jobs; retrying")
                 wait = IDLE_POLL_SECONDS
             if wait > 0:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel
+                # that lands as the wake-up does, and `stop` would then wait for ever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                    async with asyncio.timeout(wait):
+                        await self._wake.wait()
 
     async def _dispatch_due(self) -> float:
         """Start what is due; return how long to wait before looking again."""
