@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     demo_app: bool = True
 
     approval_timeout: timedelta = Field(default=timedelta(hours=24))
+    # Remind approvers in the card's thread this long before an action expires; unset, never.
+    approval_reminder: timedelta | None = None
     console_secret_key: str = PLACEHOLDER_SECRET
 
     @model_validator(mode="after")

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.console.slack_requests import ANN, SECRET, click, signed
-from tests.flow.approvals import action, approval_run, demo_operations, pending_refund, waiting
+from tests.flow.approvals import (
+    action,
+    approval_run,
+    checks,
+    demo_operations,
+    pending_refund,
+    waiting,
+)
 from tests.flow.stack import Stack, running_stack, stack_settings
 from tests.integrations.slack_stand_in import CHANNEL, TOKEN, SlackStandIn
 from workflows.functions.approval import FIRST_SLICE
@@ -35,6 +44,10 @@ async def stack(database_url: str, tmp_path: Path, slack: SlackStandIn) -> Async
     )
     async with running_stack(settings) as running:
         yield running
+
+
+async def _more_checks_than(stack: Stack, action_id: str, done: int) -> bool | None:
+    return True if await checks(stack, action_id) > done else None
 
 
 def _texts(blocks: list[dict[str, Any]]) -> str:
@@ -139,3 +152,45 @@ async def test_on_expiry_the_card_says_nothing_was_done(stack: Stack, slack: Sla
     assert "Expired after 24h" in _texts(blocks)
     assert "nothing was done" in _texts(blocks)
     assert _buttons(blocks) == []
+
+
+async def test_approvers_are_reminded_once_in_the_thread_before_expiry(
+    database_url: str, tmp_path: Path, slack: SlackStandIn
+) -> None:
+    settings = stack_settings(
+        database_url,
+        tmp_path,
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.api_url,
+        slack_approval_channel=CHANNEL,
+        approval_reminder=timedelta(hours=2),
+    )
+    async with running_stack(settings) as stack:
+        pending = await pending_refund(stack)
+        await waiting(stack, pending.id)
+        ts = str((await action(stack, pending.id)).slack_ts)
+        assert slack.thread(CHANNEL, ts) == []
+
+        stack.clock.advance(timedelta(hours=21, minutes=59).total_seconds())
+        await waiting(stack, pending.id)
+        assert slack.thread(CHANNEL, ts) == []  # not yet: 2 h 1 min left
+        stack.clock.advance(timedelta(minutes=2).total_seconds())
+
+        async def reminded() -> bool | None:
+            return True if slack.thread(CHANNEL, ts) else None
+
+        await stack.harness.settle(reminded)
+        assert (await action(stack, pending.id)).status == "pending"
+        for _ in range(3):  # three more checks, each one after the reminder was sent
+            done = await checks(stack, pending.id)
+            stack.clock.advance(timedelta(minutes=10).total_seconds())
+            await stack.harness.settle(
+                functools.partial(_more_checks_than, stack, pending.id, done)
+            )
+        stack.clock.advance(timedelta(hours=2).total_seconds())
+        await approval_run(stack, pending.id)
+
+        [reminder] = slack.thread(CHANNEL, ts)
+        assert "Still waiting for a decision" in reminder.text
+        assert (await action(stack, pending.id)).status == "expired"

@@ -140,9 +140,17 @@ async def _wait_for_decision(ctx: inngest.Context, services: Services, action_id
             "wait-for-decision",
             event=ACTION_DECIDED,
             if_exp=f"async.data.action_id == '{action_id}'",
-            timeout=min(slice_, timedelta(seconds=max(state.seconds_left, 1.0))),
+            timeout=_next_wake(slice_, state),
         )
         slice_ = SLICE
+
+
+def _next_wake(slice_: timedelta, state: DecisionState) -> timedelta:
+    """The wait ends at the slice, the reminder or the deadline, whichever comes first."""
+    due = [slice_.total_seconds(), state.seconds_left]
+    if state.seconds_to_reminder is not None:
+        due.append(state.seconds_to_reminder)
+    return timedelta(seconds=max(min(due), 1.0))
 
 
 async def _execute(ctx: inngest.Context, services: Services, action_id: str) -> str:

@@ -19,3 +19,7 @@ class ApprovalCards(Protocol):
     async def update_card(self, channel: str, ts: str, view: ActionView, *, now: datetime) -> None:
         """Redraw a posted card for the action's current status."""
         ...
+
+    async def post_reminder(self, channel: str, ts: str, text: str) -> None:
+        """Reply in the card's thread."""
+        ...

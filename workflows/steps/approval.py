@@ -11,8 +11,9 @@ from sqlmodel import col
 
 from workflows.approvals.view import ActionView, load_action_view
 from workflows.errors import IntegrationError
+from workflows.integrations.slack_blocks import build_reminder_text
 from workflows.services import Services
-from workflows.store.crud import get_app, record_audit
+from workflows.store.crud import get_app, list_audit_entries, record_audit
 from workflows.store.models import Action
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,8 @@ class DecisionState(BaseModel):
     status: str
     seconds_left: float
     card_posted: bool
+    # Until the reminder is due; None when there is none to send (any more).
+    seconds_to_reminder: float | None = None
 
 
 async def _channel(services: Services, action: Action) -> str | None:
@@ -77,7 +80,42 @@ async def check_decision(services: Services, action_id: str) -> DecisionState:
             # The console keeps the approval meanwhile; the next check tries again.
             logger.warning("card for %s still not posted: %s", action_id, error)
     left = (action.expires_at - now).total_seconds() if action.expires_at else 0.0
-    return DecisionState(status=action.status, seconds_left=max(left, 0.0), card_posted=posted)
+    to_reminder = None
+    reminder = services.settings.approval_reminder
+    if action.status == "pending" and posted and reminder is not None:
+        to_reminder = left - reminder.total_seconds()
+        if to_reminder <= 0:
+            try:
+                await remind_once(services, action_id)
+            except IntegrationError as error:
+                # A nudge is a courtesy: Slack being down must not hold the approval up.
+                logger.warning("reminder for %s not posted: %s", action_id, error)
+            to_reminder = None
+    return DecisionState(
+        status=action.status,
+        seconds_left=max(left, 0.0),
+        card_posted=posted,
+        seconds_to_reminder=to_reminder,
+    )
+
+
+async def remind_once(services: Services, action_id: str) -> None:
+    """Nudge approvers in the card's thread, once per action (the audit trail remembers)."""
+    async with services.sessions() as session:
+        earlier = await list_audit_entries(session=session, subject=action_id)
+    view = await load_action_view(services, action_id)
+    if any(e.action == "card.reminded" for e in earlier) or view is None:
+        return
+    if services.cards is None or not view.slack_channel or not view.slack_ts:
+        return
+    now = services.clock()
+    await services.cards.post_reminder(
+        view.slack_channel, view.slack_ts, build_reminder_text(view, now=now)
+    )
+    async with services.sessions.begin() as session:
+        await record_audit(
+            session=session, actor="agent", action="card.reminded", subject=action_id
+        )
 
 
 async def expire_if_due(services: Services, action_id: str, *, now: datetime) -> bool:
