@@ -67,3 +67,23 @@ class ActionExecuted(EventData):
 
     action_id: str
     result: dict[str, Any] = Field(default_factory=dict)
+
+
+class FunctionFailed(EventData):
+    """`inngest/function.failed`, which on_failure handlers receive: the run, error and event."""
+
+    run_id: str = ""
+    error: dict[str, Any] | str | None = None
+    event: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        if isinstance(self.error, dict):
+            return str(self.error.get("message", self.error))
+        return self.error or "unknown error"
+
+    @property
+    def original_data(self) -> dict[str, Any]:
+        """The `data` of the event that started the failed run."""
+        data = self.event.get("data")
+        return data if isinstance(data, dict) else {}

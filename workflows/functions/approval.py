@@ -25,6 +25,7 @@ from workflows.events import (
     ActionExecuted,
     ActionExpired,
     ApprovalRequested,
+    FunctionFailed,
 )
 from workflows.functions.durable import run_step
 from workflows.services import Services
@@ -32,11 +33,10 @@ from workflows.steps.approval import (
     DecisionState,
     check_decision,
     comment_outcome,
-    fail_action,
     post_card,
     update_card,
 )
-from workflows.steps.execution import Execution, execute_action
+from workflows.steps.execution import Execution, execute_action, fail_action
 from workflows.steps.redraft import RedraftStart, refresh_draft, start_redraft
 from workflows.steps.replies import DraftResult
 
@@ -52,11 +52,9 @@ def create_approval_function(client: inngest.Inngest, services: Services) -> inn
     """The approval workflow bound to one client and one set of services."""
 
     async def give_up(ctx: inngest.Context) -> None:
-        original = ctx.event.data.get("event")
-        data = original.get("data", {}) if isinstance(original, dict) else {}
-        action_id = data.get("action_id") if isinstance(data, dict) else None
-        error = ctx.event.data.get("error")
-        message = str(error.get("message", error)) if isinstance(error, dict) else "unknown error"
+        failure = FunctionFailed.model_validate(ctx.event.data)
+        action_id = failure.original_data.get("action_id")
+        message = failure.message
         if not isinstance(action_id, str):
             return
 

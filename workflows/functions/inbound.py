@@ -18,6 +18,7 @@ from workflows.events import (
     APPROVAL_REQUESTED,
     INBOUND_RECEIVED,
     ApprovalRequested,
+    FunctionFailed,
     InboundReceived,
 )
 from workflows.functions.durable import run_step
@@ -37,12 +38,9 @@ def create_inbound_function(client: inngest.Inngest, services: Services) -> inng
     """The workflow bound to one client and one set of services."""
 
     async def escalate(ctx: inngest.Context) -> None:
-        original = ctx.event.data.get("event")
-        data = original.get("data", {}) if isinstance(original, dict) else {}
-        conversation_id = data.get("conversation_id") if isinstance(data, dict) else None
-        error = ctx.event.data.get("error")
-        message = str(error.get("message", error)) if isinstance(error, dict) else "unknown error"
-        run_id = str(ctx.event.data.get("run_id", ""))
+        failure = FunctionFailed.model_validate(ctx.event.data)
+        conversation_id = failure.original_data.get("conversation_id")
+        message, run_id = failure.message, failure.run_id
 
         async def give_up() -> list[str]:
             failed = await fail_unfinished_actions(services, run_id=run_id, error=message)

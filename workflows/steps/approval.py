@@ -142,27 +142,6 @@ async def expire_if_due(services: Services, action_id: str, *, now: datetime) ->
     return expired
 
 
-async def fail_action(services: Services, action_id: str, *, error: str) -> bool:
-    """After the engine gave up executing it: `approved|auto → failed`, with the reason."""
-    now = services.clock()
-    async with services.sessions.begin() as session:
-        changed = await session.exec(
-            update(Action)
-            .where(col(Action.id) == action_id, col(Action.status).in_(("approved", "auto")))
-            .values(status="failed", error=error, updated_at=now)
-        )
-        failed = changed.rowcount == 1
-        if failed:
-            await record_audit(
-                session=session,
-                actor="system",
-                action="action.failed",
-                subject=action_id,
-                detail={"error": error},
-            )
-    return failed
-
-
 async def update_card(services: Services, action_id: str) -> bool:
     """Redraw the posted card for the action's current status; False when there is none."""
     view = await load_action_view(services, action_id)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from workflows.errors import IntegrationError
@@ -109,20 +109,32 @@ async def _finish(
         )
 
 
-async def fail_unfinished_actions(services: Services, *, run_id: str, error: str) -> list[str]:
-    """After the engine gave up on a run, mark its actions that never ran as failed."""
+async def fail_action(services: Services, action_id: str, *, error: str) -> bool:
+    """After the engine gave up executing it: `approved|auto → failed`, with the reason."""
+    now = services.clock()
     async with services.sessions.begin() as session:
-        rows = await session.exec(
-            select(Action).where(Action.run_id == run_id, col(Action.status).in_(("auto",)))
+        changed = await session.exec(
+            update(Action)
+            .where(col(Action.id) == action_id, col(Action.status).in_(("approved", "auto")))
+            .values(status="failed", error=error, updated_at=now)
         )
-        failed: Sequence[Action] = list(rows)
-        for row in failed:
-            row.status, row.error, row.updated_at = "failed", error, utcnow()
+        failed = changed.rowcount == 1
+        if failed:
             await record_audit(
                 session=session,
-                actor="agent",
+                actor="system",
                 action="action.failed",
-                subject=row.id,
+                subject=action_id,
                 detail={"error": error},
             )
-    return [row.id for row in failed]
+    return failed
+
+
+async def fail_unfinished_actions(services: Services, *, run_id: str, error: str) -> list[str]:
+    """After the engine gave up on a run, mark its actions that never ran as failed."""
+    async with services.sessions() as session:
+        rows = await session.exec(
+            select(col(Action.id)).where(col(Action.run_id) == run_id, col(Action.status) == "auto")
+        )
+        unfinished = list(rows)
+    return [a for a in unfinished if await fail_action(services, a, error=error)]
