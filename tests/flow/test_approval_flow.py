@@ -18,10 +18,11 @@ from tests.flow.approvals import (
     pending_refund,
     waiting,
 )
-from tests.flow.inbound import comments, drafts
-from tests.flow.stack import Stack
-from workflows.functions.approval import FIRST_SLICE
-from workflows.store.crud import list_audit_entries
+from tests.flow.inbound import actions, comments, drafts, handled, inbound
+from tests.flow.stack import Stack, finished_despite_retries
+from tests.stand_in import StandIn
+from workflows.functions.approval import APPROVAL_RETRIES, FIRST_SLICE
+from workflows.store.crud import create_app, list_audit_entries
 from workflows.store.models import Action, Draft
 
 
@@ -205,3 +206,46 @@ async def test_a_draft_a_person_edited_is_kept_and_the_comment_says_so(stack: St
     assert (kept.id, kept.body) == (draft.id, "Hi Katherine, my own words.")
     notes = " ".join(c.body for c in await comments(stack, pending.conversation_id))
     assert "edited by lead@example.com" in notes
+
+
+async def test_an_execution_that_keeps_failing_is_marked_failed_after_the_retries(
+    stack: Stack, stand_in: StandIn
+) -> None:
+    # A product whose integration looks customers up but answers every refund with a 502.
+    stand_in.reply("POST", "/lookup-user", body={"user": {"id": "usr_1", "email": "kim@x.io"}})
+    purchase = {
+        "id": "pur_1",
+        "product": "Pro",
+        "amount_cents": 90000,
+        "currency": "USD",
+        "purchased_at": "2025-01-01T00:00:00Z",
+        "status": "paid",
+    }
+    stand_in.reply("POST", "/purchases", body={"purchases": [purchase]})
+    stand_in.reply("POST", "/refund", status=502, body={"error": "down"})
+    async with stack.sessions.begin() as session:
+        await create_app(
+            session=session,
+            id="flaky",
+            name="Flaky app",
+            integration_url=stand_in.url,
+            integration_secret="s3cret",
+            front_inbox_ids=["inb_flaky"],
+        )
+    message = inbound("I want a refund please.", sender="kim@x.io").model_copy(
+        update={"app_id": "flaky", "inbox_id": "inb_flaky"}
+    )
+    await handled(stack, message)
+    [pending] = await actions(stack, message.conversation_id)
+    await waiting(stack, pending.id)
+
+    await click(stack, pending.id)
+    run = await finished_despite_retries(stack, pending.id)
+
+    assert run["status"] == "Completed", run
+    assert len(stand_in.received("POST", "/refund")) == APPROVAL_RETRIES + 1
+    failed = await action(stack, pending.id)
+    assert failed.status == "failed"
+    assert failed.error
+    notes = " ".join(c.body for c in await comments(stack, pending.conversation_id))
+    assert "but it failed" in notes
