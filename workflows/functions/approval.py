@@ -173,10 +173,11 @@ async def _executed(services: Services, action_id: str) -> Execution:
 async def _redraft(ctx: inngest.Context, services: Services, action_id: str) -> str | None:
     """Let the agent rewrite its reply without the rejected action; None if it cannot."""
 
-    async def load() -> RedraftStart | None:
-        return await start_redraft(services, action_id)
+    async def load() -> dict[str, Any] | None:
+        begun = await start_redraft(services, action_id)
+        return None if begun is None else begun.model_dump(mode="json")
 
-    started = await ctx.step.run("start-redraft", _dump(load))
+    started = await ctx.step.run("start-redraft", load)
     if started is None:
         return None
     begun = RedraftStart.model_validate(started)
@@ -191,11 +192,3 @@ async def _redraft(ctx: inngest.Context, services: Services, action_id: str) -> 
         return None
     # Proposals made while redrafting are ignored: the reviewer asked for a reply, not actions.
     return finish(state, model=model).draft or None
-
-
-def _dump(body: Any) -> Any:
-    async def dumped() -> dict[str, Any] | None:
-        value = await body()
-        return None if value is None else value.model_dump(mode="json")
-
-    return dumped
