@@ -7,7 +7,7 @@ model's rationale, so nothing the model or the customer writes can change a verd
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -23,11 +23,18 @@ from agent.actions import (
     UpdateEmailParams,
 )
 from agent.context import AppPolicy, ConversationContext
+from agent.money import format_money
 
 Verdict = Literal["auto", "needs_approval", "refuse"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CLOSED_STATUSES = frozenset({"refunded", "chargeback", "disputed", "cancelled"})
+
+# A run that proposes more than this many actions is handed to a person as one escalation.
+MAX_PROPOSALS_PER_RUN = 5
+# The automatic refund limit counts every automatic refund to a customer over this window.
+AUTO_REFUND_WINDOW = timedelta(days=30)
+OVERFLOW_TOOL_USE_ID = "policy-overflow"
 
 
 class PolicyDecision(BaseModel):
@@ -86,26 +93,88 @@ def decide_all(
     context: ConversationContext,
     policy: AppPolicy,
     now: datetime | None = None,
+    earlier_auto_refunds: Mapping[str, int] | None = None,
 ) -> list[tuple[ProposedAction, PolicyDecision]]:
-    """Decide a run's actions in order; a repeat, or refunds summing past the price, is refused."""
+    """Decide a run's actions in order, across the run and the customer's earlier refunds.
+
+    `earlier_auto_refunds` maps purchase ids to the cents refunded automatically within
+    `AUTO_REFUND_WINDOW` by earlier runs. A repeat, or refunds summing past the price, is refused;
+    automatic refunds adding up past the app's limit, per purchase or per customer, need a human;
+    proposals past `MAX_PROPOSALS_PER_RUN` are refused and replaced by one escalation.
+    """
+    proposed = list(actions)
+    limit = _AutoRefundLimit(policy, context, earlier_auto_refunds or {})
     decided: list[tuple[ProposedAction, PolicyDecision]] = []
     seen: set[tuple[str, str]] = set()
     refunded: dict[str, int] = {}
-    for action in actions:
+    for index, action in enumerate(proposed):
         key = (action.tool, repr(sorted(action.params.items())))
         decision = decide(action, context=context, policy=policy, now=now)
-        if key in seen:
+        if index >= MAX_PROPOSALS_PER_RUN:
+            decision = _refuse(
+                f"more than {MAX_PROPOSALS_PER_RUN} actions in one run: a person takes over"
+            )
+        elif key in seen:
             decision = _refuse("the same action was already proposed in this run")
         elif decision.verdict != "refuse" and action.tool == "refund_purchase":
             purchase_id = str(action.params["purchase_id"])
-            total = refunded.get(purchase_id, 0) + int(action.params["amount_cents"])
+            amount = int(action.params["amount_cents"])
+            total = refunded.get(purchase_id, 0) + amount
             purchase = context.purchase(purchase_id)
             if purchase is not None and total > purchase.refundable_cents:
                 decision = _refuse("refunds in this run add up to more than the purchase price")
+            elif decision.verdict == "auto":
+                decision = limit.take(purchase_id, amount) or decision
             refunded[purchase_id] = total
         seen.add(key)
         decided.append((action, decision))
+    if len(proposed) > MAX_PROPOSALS_PER_RUN:
+        decided.append(_overflow_escalation(len(proposed)))
     return decided
+
+
+class _AutoRefundLimit:
+    """What is left of the automatic refund limit, per purchase and per customer, this window."""
+
+    def __init__(
+        self, policy: AppPolicy, context: ConversationContext, earlier: Mapping[str, int]
+    ) -> None:
+        self.limit = policy.auto_refund_max_cents
+        owned = {p.id for p in context.purchases}
+        self.by_purchase = {pid: cents for pid, cents in earlier.items() if pid in owned}
+        self.customer_total = sum(self.by_purchase.values())
+        currencies = {p.currency for p in context.purchases}
+        self.currency = currencies.pop() if len(currencies) == 1 else "USD"
+
+    def take(self, purchase_id: str, amount: int) -> PolicyDecision | None:
+        """None when `amount` still fits and is now counted; else why it needs a human."""
+        days = AUTO_REFUND_WINDOW.days
+        limit = format_money(self.limit, self.currency)
+        if self.by_purchase.get(purchase_id, 0) + amount > self.limit:
+            return _approval(
+                f"automatic refunds on this purchase would pass {limit} within {days} days"
+            )
+        if self.customer_total + amount > self.limit:
+            return _approval(
+                f"automatic refunds to this customer would pass {limit} within {days} days"
+            )
+        self.by_purchase[purchase_id] = self.by_purchase.get(purchase_id, 0) + amount
+        self.customer_total += amount
+        return None
+
+
+def _overflow_escalation(count: int) -> tuple[ProposedAction, PolicyDecision]:
+    reason = (
+        f"The agent proposed {count} actions in one run; only the first "
+        f"{MAX_PROPOSALS_PER_RUN} were considered. Please review the conversation."
+    )
+    action = ProposedAction(
+        tool="escalate_to_human",
+        params={"reason": reason},
+        rationale=reason,
+        tool_use_id=OVERFLOW_TOOL_USE_ID,
+    )
+    return action, PolicyDecision(verdict="auto", reason="escalation only tags and comments")
 
 
 def _decide_refund(
@@ -120,8 +189,8 @@ def _decide_refund(
         return _refuse("a refund amount must be positive")
     if params.amount_cents > purchase.refundable_cents:
         return _refuse(
-            f"{params.amount_cents} cents is more than the {purchase.refundable_cents} "
-            "cents left on the purchase"
+            f"{format_money(params.amount_cents, purchase.currency)} is more than the "
+            f"{format_money(purchase.refundable_cents, purchase.currency)} left on the purchase"
         )
     age = now - purchase.purchased_at
     auto_configured = policy.auto_refund_max_cents > 0 and policy.auto_refund_max_age_days > 0

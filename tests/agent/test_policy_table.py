@@ -9,7 +9,7 @@ import pytest
 
 from agent.actions import ProposedAction
 from agent.context import AppPolicy
-from agent.policy import Verdict, decide, decide_all
+from agent.policy import MAX_PROPOSALS_PER_RUN, OVERFLOW_TOOL_USE_ID, Verdict, decide, decide_all
 from tests.agent.factories import NOW, conversation, purchase
 
 DEFAULT = AppPolicy()
@@ -192,3 +192,115 @@ def test_default_now_is_the_current_time() -> None:
     context = conversation("x", purchases=[bought_an_hour_ago])
     decision = decide(refund("pur_fresh", 100), context=context, policy=AUTO)
     assert decision.verdict == "auto", decision.reason
+
+
+NINE_DOLLARS = AppPolicy(auto_refund_max_cents=500, auto_refund_max_age_days=14)
+
+
+def test_split_refunds_count_against_one_automatic_limit() -> None:
+    context = conversation("x", purchases=[purchase("pur_addon", amount_cents=900)])
+    second = action("refund_purchase", purchase_id="pur_addon", amount_cents=450, reason="more")
+    halves = [refund("pur_addon", 450), second]
+
+    decided = decide_all(halves, context=context, policy=NINE_DOLLARS, now=NOW)
+
+    assert [d.verdict for _, d in decided] == ["auto", "needs_approval"]
+    assert decided[1][1].reason == (
+        "automatic refunds on this purchase would pass $5.00 within 30 days"
+    )
+
+
+def test_earlier_automatic_refunds_on_the_purchase_count_against_the_limit() -> None:
+    context = conversation("x", purchases=[purchase("pur_addon", amount_cents=900)])
+    earlier = {"pur_addon": 100}
+
+    fits = decide_all(
+        [refund("pur_addon", 400)],
+        context=context,
+        policy=NINE_DOLLARS,
+        now=NOW,
+        earlier_auto_refunds=earlier,
+    )
+    passes = decide_all(
+        [refund("pur_addon", 401)],
+        context=context,
+        policy=NINE_DOLLARS,
+        now=NOW,
+        earlier_auto_refunds=earlier,
+    )
+
+    assert [d.verdict for _, d in fits] == ["auto"]
+    assert [d.verdict for _, d in passes] == ["needs_approval"]
+
+
+def test_automatic_refunds_to_one_customer_add_up_across_purchases() -> None:
+    context = conversation(
+        "x", purchases=[purchase("pur_a", amount_cents=900), purchase("pur_b", amount_cents=900)]
+    )
+
+    decided = decide_all(
+        [refund("pur_b", 300)],
+        context=context,
+        policy=NINE_DOLLARS,
+        now=NOW,
+        earlier_auto_refunds={"pur_a": 300},
+    )
+
+    [(_, decision)] = decided
+    assert decision.verdict == "needs_approval"
+    assert decision.reason == "automatic refunds to this customer would pass $5.00 within 30 days"
+
+
+def test_other_customers_refunds_do_not_count_against_this_customer() -> None:
+    context = conversation("x", purchases=[purchase("pur_addon", amount_cents=900)])
+
+    decided = decide_all(
+        [refund("pur_addon", 500)],
+        context=context,
+        policy=NINE_DOLLARS,
+        now=NOW,
+        earlier_auto_refunds={"pur_someone_else": 500},
+    )
+
+    assert [d.verdict for _, d in decided] == ["auto"]
+
+
+def test_refunds_needing_a_human_do_not_use_up_the_automatic_limit() -> None:
+    context = conversation("x", purchases=[purchase("pur_addon", amount_cents=900)])
+    proposals = [refund("pur_addon", 600), refund("pur_addon", 300)]
+
+    decided = decide_all(proposals, context=context, policy=NINE_DOLLARS, now=NOW)
+
+    assert [d.verdict for _, d in decided] == ["needs_approval", "auto"]
+
+
+def test_a_run_past_the_proposal_cap_goes_to_a_person_as_one_escalation() -> None:
+    many = [refund("pur_new", 10 + n) for n in range(MAX_PROPOSALS_PER_RUN + 2)]
+
+    decided = decide_all(many, context=conversation("x"), policy=AUTO, now=NOW)
+
+    verdicts = [d.verdict for _, d in decided]
+    assert verdicts[:MAX_PROPOSALS_PER_RUN] == ["auto"] * MAX_PROPOSALS_PER_RUN
+    assert verdicts[MAX_PROPOSALS_PER_RUN:-1] == ["refuse", "refuse"]
+    escalation, decision = decided[-1]
+    assert (escalation.tool, decision.verdict) == ("escalate_to_human", "auto")
+    assert escalation.tool_use_id == OVERFLOW_TOOL_USE_ID
+    assert f"proposed {MAX_PROPOSALS_PER_RUN + 2} actions" in escalation.params["reason"]
+    assert sum(a.tool == "escalate_to_human" for a, _ in decided) == 1
+
+
+def test_a_run_at_the_proposal_cap_is_not_escalated() -> None:
+    exactly = [refund("pur_new", 10 + n) for n in range(MAX_PROPOSALS_PER_RUN)]
+
+    decided = decide_all(exactly, context=conversation("x"), policy=AUTO, now=NOW)
+
+    assert [a.tool for a, _ in decided] == ["refund_purchase"] * MAX_PROPOSALS_PER_RUN
+
+
+def test_a_refund_past_what_is_left_is_refused_in_money() -> None:
+    context = conversation("x", purchases=[purchase("pur_life", amount_cents=24900)])
+
+    decision = decide(refund("pur_life", 500000), context=context, policy=DEFAULT, now=NOW)
+
+    assert decision.verdict == "refuse"
+    assert decision.reason == "$5,000.00 is more than the $249.00 left on the purchase"

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from agent.actions import ProposedAction
 from agent.context import ConversationContext
-from agent.policy import PolicyDecision, Verdict, decide_all
+from agent.policy import AUTO_REFUND_WINDOW, PolicyDecision, Verdict, decide_all
 from agent.result import AgentResult
 from workflows.approvals.view import one_line
 from workflows.integrations.registry import app_policy
@@ -22,6 +22,8 @@ from workflows.store.models import Action, AgentRun
 
 # An identical action already in one of these states is the same request, not a new one.
 _LIVE_STATUSES = ("auto", "pending", "approved", "executed")
+# Automatic refunds that ran or are about to: they count against the app's automatic limit.
+_COUNTED_AUTO_STATUSES = ("auto", "executed")
 
 
 class RoutedAction(BaseModel):
@@ -70,9 +72,16 @@ async def route_actions(
     async with services.sessions.begin() as session:
         app = await get_app(session=session, id=context.app_id)
         policy = app_policy(app) if app is not None else None
+        now = services.clock()
         decided = (
             decide_all(
-                result.proposed_actions, context=context, policy=policy, now=services.clock()
+                result.proposed_actions,
+                context=context,
+                policy=policy,
+                now=now,
+                earlier_auto_refunds=await _earlier_auto_refunds(
+                    session, app_id=context.app_id, run_id=run_id, since=now - AUTO_REFUND_WINDOW
+                ),
             )
             if policy is not None
             else [
@@ -88,6 +97,27 @@ async def route_actions(
             for action, decision in decided
         ]
     return Routed(actions=routed)
+
+
+async def _earlier_auto_refunds(
+    session: AsyncSession, *, app_id: str, run_id: str, since: datetime
+) -> dict[str, int]:
+    """Cents refunded without a human since `since`, by purchase, by other runs of the app."""
+    rows = await session.exec(
+        select(Action).where(
+            Action.app_id == app_id,
+            Action.tool == "refund_purchase",
+            Action.verdict == "auto",
+            col(Action.status).in_(_COUNTED_AUTO_STATUSES),
+            col(Action.created_at) >= since,
+            Action.run_id != run_id,
+        )
+    )
+    refunded: dict[str, int] = {}
+    for row in rows:
+        purchase_id = str(row.params.get("purchase_id"))
+        refunded[purchase_id] = refunded.get(purchase_id, 0) + int(row.params["amount_cents"])
+    return refunded
 
 
 async def _record_agent_run(
