@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal, get_args
 
 from sqlalchemy import delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from workflows.names import Role
 from workflows.store.models import ConsoleUser, SignInFailure
-
-Role = Literal["viewer", "approver", "admin"]
-ROLES: tuple[Role, ...] = get_args(Role)
 
 
 def normalise_email(email: str) -> str:

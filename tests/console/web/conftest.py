@@ -20,9 +20,10 @@ from tests.stand_in import StandIn
 from workflows.config import Settings
 from workflows.integrations.demo_app import DEMO_APP_ID, DEMO_INBOX_ID
 from workflows.integrations.registry import seed_demo_app
+from workflows.names import Role
 from workflows.store import upgrade_database
 from workflows.store.models import Action, Conversation, Draft, InboxMessage
-from workflows.store.users import Role, create_user
+from workflows.store.users import create_user
 
 EVENT_KEY = "embedded"  # what the app's client sends with when no INNGEST_EVENT_KEY is set
 PASSWORD = "correct horse battery"
