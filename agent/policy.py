@@ -23,6 +23,7 @@ from agent.actions import (
     UpdateEmailParams,
 )
 from agent.context import AppPolicy, ConversationContext
+from agent.matching import customer_text, the_purchase_meant
 from agent.money import format_money
 
 Verdict = Literal["auto", "needs_approval", "refuse"]
@@ -194,13 +195,17 @@ def _decide_refund(
         )
     age = now - purchase.purchased_at
     auto_configured = policy.auto_refund_max_cents > 0 and policy.auto_refund_max_age_days > 0
-    if (
+    if not (
         auto_configured
         and params.amount_cents <= policy.auto_refund_max_cents
         and timedelta(0) <= age <= timedelta(days=policy.auto_refund_max_age_days)
     ):
-        return PolicyDecision(verdict="auto", reason="small, recent refund within the app's limits")
-    return _approval("refunds above the app's automatic limits need a human")
+        return _approval("refunds above the app's automatic limits need a human")
+    if the_purchase_meant(customer_text(context), context.purchases) != purchase:
+        return _approval(
+            f"the customer did not name {purchase.product} and has other purchases it could be"
+        )
+    return PolicyDecision(verdict="auto", reason="small, recent refund within the app's limits")
 
 
 def _decide_transfer(params: TransferParams, *, context: ConversationContext) -> PolicyDecision:
