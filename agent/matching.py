@@ -39,14 +39,9 @@ def amounts_mentioned(text: str) -> set[int]:
     return found
 
 
-def is_open(purchase: Purchase) -> bool:
-    """Something is left to refund or move: not refunded in full, not closed."""
-    return purchase.refundable_cents > 0 and purchase.status == "paid"
-
-
 def named_purchases(text: str, purchases: Sequence[Purchase]) -> list[Purchase]:
     """The open purchases the text points at; several when it is not specific enough."""
-    candidates = [p for p in purchases if is_open(p)]
+    candidates = [p for p in purchases if p.is_open]
     lowered = text.lower()
     words = _words(text)
     amounts = amounts_mentioned(text)
@@ -68,7 +63,7 @@ def the_purchase_meant(text: str, purchases: Sequence[Purchase]) -> Purchase | N
     named = named_purchases(text, purchases)
     if len(named) == 1:
         return named[0]
-    open_ones = [p for p in purchases if is_open(p)]
+    open_ones = [p for p in purchases if p.is_open]
     return open_ones[0] if not named and len(open_ones) == 1 else None
 
 

@@ -22,14 +22,13 @@ from agent.actions import (
     TransferParams,
     UpdateEmailParams,
 )
-from agent.context import AppPolicy, ConversationContext
+from agent.context import CLOSED_STATUSES, AppPolicy, ConversationContext
 from agent.matching import customer_text, the_purchase_meant
 from agent.money import format_money
 
 Verdict = Literal["auto", "needs_approval", "refuse"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_CLOSED_STATUSES = frozenset({"refunded", "chargeback", "disputed", "cancelled"})
 
 # A run that proposes more than this many actions is handed to a person as one escalation.
 MAX_PROPOSALS_PER_RUN = 5
@@ -184,7 +183,7 @@ def _decide_refund(
     purchase = context.purchase(params.purchase_id)
     if purchase is None:
         return _refuse("the purchase does not belong to this customer")
-    if purchase.status in _CLOSED_STATUSES or purchase.refundable_cents == 0:
+    if purchase.status in CLOSED_STATUSES or purchase.refundable_cents == 0:
         return _refuse(f"the purchase is {purchase.status} and cannot be refunded again")
     if params.amount_cents <= 0:
         return _refuse("a refund amount must be positive")
@@ -212,7 +211,7 @@ def _decide_transfer(params: TransferParams, *, context: ConversationContext) ->
     purchase = context.purchase(params.purchase_id)
     if purchase is None:
         return _refuse("the purchase does not belong to this customer")
-    if purchase.status in _CLOSED_STATUSES:
+    if purchase.status in CLOSED_STATUSES:
         return _refuse(f"the purchase is {purchase.status}; there is no licence to move")
     if not _EMAIL.match(params.to_email):
         return _refuse("the new owner's email address is not valid")
