@@ -18,7 +18,8 @@ def verify_slack_signature(secret: str, body: bytes, headers: Headers, *, now: f
     """True when `x-slack-signature` is v0 HMAC-SHA256 of "v0:<ts>:<body>" and ts is recent."""
     timestamp = headers.get("x-slack-request-timestamp", "")
     signature = headers.get("x-slack-signature", "")
-    if not (timestamp.isascii() and timestamp.isdigit()):
+    # Unix seconds have ten digits until 2286; anything longer is not a timestamp.
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         return False
     if abs(now - int(timestamp)) > MAX_AGE_SECONDS:
         return False
