@@ -6,6 +6,8 @@ the generator was asked for is all the app ever received.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import httpx
@@ -13,8 +15,10 @@ import pytest
 
 from console.app import MAX_BODY_BYTES, MAX_CALL_BYTES
 from tests.console.conftest import AppClient
+from tests.console.served import serving
 from tests.console.slack_requests import SECRET
 from workflows.config import Settings
+from workflows.store import upgrade_database
 
 CHUNK = 64 * 1024
 
@@ -101,3 +105,39 @@ async def test_a_body_at_the_limit_reaches_the_signature_check(
 
     assert response.status_code == 401
     assert body.taken == body.chunks
+
+
+async def test_over_real_http_the_413_arrives_and_the_connection_closes(
+    settings: Settings,
+) -> None:
+    await upgrade_database(settings.database_url)
+    async with serving(settings) as (host, port):
+        reader, writer = await asyncio.open_connection(host, port)
+        # Read while writing, as a client must: the server answers before the upload ends.
+        answer = asyncio.create_task(_read_answer(reader))
+        writer.write(
+            b"POST /console/login HTTP/1.1\r\nhost: desk\r\ntransfer-encoding: chunked\r\n"
+            b"content-type: application/x-www-form-urlencoded\r\n\r\n"
+        )
+        sent = 0
+        with contextlib.suppress(ConnectionError):
+            while sent < 4 * MAX_BODY_BYTES // CHUNK and not answer.done():
+                writer.write(b"%x\r\n" % CHUNK + b"x" * CHUNK + b"\r\n")
+                await writer.drain()
+                sent += 1
+        async with asyncio.timeout(10):
+            response = await answer
+        writer.close()
+
+    assert response.startswith(b"HTTP/1.1 413 ")
+    assert b"connection: close" in response.lower()
+    assert response.endswith(b'{"error": "body larger than 1 MiB"}')
+
+
+async def _read_answer(reader: asyncio.StreamReader) -> bytes:
+    """What the server sent before closing; it resets the connection on the unread upload."""
+    answer = b""
+    with contextlib.suppress(ConnectionError):
+        while more := await reader.read(4096):
+            answer += more
+    return answer

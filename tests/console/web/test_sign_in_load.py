@@ -4,18 +4,14 @@ and checking passwords never stalls the rest of the app."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-import uvicorn
 
-from console.app import create_app
 from console.web.password_checks import Busy, PasswordChecks
 from console.web.passwords import hash_password
+from tests.console.served import serving
 from tests.console.web.conftest import EMAILS, PASSWORD, Console, csrf_of, sign_in
 from workflows.config import Settings
 from workflows.store import upgrade_database
@@ -40,27 +36,11 @@ async def test_thirty_wrong_passwords_at_once_get_five_checks(console: Console) 
     assert (await sign_in(client, EMAILS["viewer"], PASSWORD)).status_code == 429
 
 
-@asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[str]:
-    """The real app under uvicorn on a free port of 127.0.0.1; yields its base URL."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
-    task = asyncio.create_task(server.serve(sockets=[listener]))
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-        listener.close()
-
-
 async def test_twenty_bogus_sign_ins_leave_healthz_answering_fast(settings: Settings) -> None:
     await upgrade_database(settings.database_url)
     async with (
-        serving(settings) as url,
-        httpx.AsyncClient(base_url=url, timeout=60) as client,
+        serving(settings) as (host, port),
+        httpx.AsyncClient(base_url=f"http://{host}:{port}", timeout=60) as client,
     ):
         token = csrf_of((await client.get("/console/login")).text)
         assert (await client.get("/healthz")).status_code == 200
