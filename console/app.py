@@ -11,12 +11,15 @@ import inngest
 import inngest.fast_api
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
+from console.body_limit import BodyLimit
 from console.slack import create_slack_handler, slack_interactions
 from console.web import console_mount
+from console.web.password_checks import PasswordChecks
 from console.webhooks.front import front_webhook
 from workflows.client import create_inngest_client
 from workflows.config import Settings
@@ -24,6 +27,12 @@ from workflows.functions import create_functions
 from workflows.services import Services, build_services
 from workflows.store import create_engine, session_factory
 from workflows.store.models import utcnow
+
+# Webhooks, Slack interactions and console forms are small; refused past this, before reading.
+MAX_BODY_BYTES = 1024 * 1024
+# A function call carries its run's step outputs, and Inngest caps a run's state at 32 MB.
+INNGEST_PATH = "/api/inngest"
+MAX_CALL_BYTES = 32 * 1024 * 1024
 
 
 def create_app(
@@ -49,10 +58,17 @@ def create_app(
         routes=[
             Route("/healthz", healthz),
             Route("/webhooks/front", front_webhook, methods=["POST"]),
-            Route("/slack/interactions", slack_interactions(slack), methods=["POST"]),
+            Route(
+                "/slack/interactions",
+                slack_interactions(slack, settings.slack_signing_secret),
+                methods=["POST"],
+            ),
             console_mount(settings),
             # Last: the sub-app answers /api/inngest and 404s everything else.
             Mount("", app=_inngest_app(client, services)),
+        ],
+        middleware=[
+            Middleware(BodyLimit, limit=MAX_BODY_BYTES, limits={INNGEST_PATH: MAX_CALL_BYTES})
         ],
         lifespan=lifespan,
     )
@@ -61,6 +77,7 @@ def create_app(
     app.state.db = db
     app.state.sessions = services.sessions
     app.state.services = services
+    app.state.password_checks = PasswordChecks()
     app.state.clock = clock or utcnow  # tests pass a clock to move time without sleeping
     return app
 
