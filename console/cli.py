@@ -24,13 +24,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:
-        print(f"support-agent: invalid configuration\n{error}", file=sys.stderr)
+        print(f"support-agent: invalid configuration\n{_describe(error)}", file=sys.stderr)
         return 2
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
     command: Command = args.command
     return command(settings, args)
+
+
+def _describe(error: ValidationError) -> str:
+    """One line per bad setting, named as the environment variable an operator sets."""
+    lines = []
+    for problem in error.errors():
+        variable = str(problem["loc"][0]) if problem["loc"] else ""
+
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"  {variable.upper() or 'settings'}: {message}")
+    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
