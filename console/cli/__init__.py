@@ -10,9 +10,13 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from console.cli import apps, simulate, users
 from console.cli.lazy import Lazy
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 _SERVER = "console.commands.server"
 
@@ -28,13 +32,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:
-        print(f"support-agent: invalid configuration\n{error}", file=sys.stderr)
+        print(f"support-agent: invalid configuration\n{_describe(error)}", file=sys.stderr)
         return 2
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
     result: int = command(settings, args)
     return result
+
+
+def _describe(error: ValidationError) -> str:
+    """One line per bad setting, named as the environment variable an operator sets."""
+    lines = []
+    for problem in error.errors():
+        variable = str(problem["loc"][0]) if problem["loc"] else ""
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"  {variable.upper() or 'settings'}: {message}")
+    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:

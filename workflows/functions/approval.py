@@ -27,7 +27,12 @@ from workflows.events import (
     ApprovalRequested,
     FunctionFailed,
 )
-from workflows.functions.durable import run_step
+from workflows.functions.durable import (
+    OUTAGE_RETRIES,
+    run_side_step,
+    run_step,
+    run_step_until_done,
+)
 from workflows.services import Services
 from workflows.steps.approval import (
     DecisionState,
@@ -44,7 +49,7 @@ logger = logging.getLogger(__name__)
 
 FIRST_SLICE = timedelta(seconds=30)
 SLICE = timedelta(minutes=10)
-APPROVAL_RETRIES = 4
+APPROVAL_RETRIES = OUTAGE_RETRIES  # outlives an outage of minutes
 REDRAFT_MAX_TURNS = 3
 
 
@@ -65,7 +70,7 @@ def create_approval_function(client: inngest.Inngest, services: Services) -> inn
                 await comment_outcome(services, action_id)
             return failed
 
-        await ctx.step.run("mark-failed", mark_failed)
+        await run_step_until_done(ctx, "mark-failed", mark_failed)
 
     @client.create_function(
         fn_id="handle-approval",
@@ -77,13 +82,10 @@ def create_approval_function(client: inngest.Inngest, services: Services) -> inn
     )
     async def handle_approval(ctx: inngest.Context) -> dict[str, Any]:
         action_id = ApprovalRequested.model_validate(ctx.event.data).action_id
-        try:
-            await ctx.step.run(
-                "post-approval-card", functools.partial(post_card, services, action_id)
-            )
-        except inngest.StepError as error:
-            # Slack is down: the console has the approval, and each check retries the card.
-            logger.warning("card for %s not posted yet: %s", action_id, error)
+        # While Slack is down the console has the approval, and each check retries the card.
+        await run_side_step(
+            ctx, "post-approval-card", functools.partial(post_card, services, action_id)
+        )
 
         status = await _wait_for_decision(ctx, services, action_id)
         if status == "approved":
