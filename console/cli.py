@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from console.commands import apps, simulate, users
 from console.doctor import Status, run_checks
 from workflows.config import Settings
+from workflows.secrets import SecretsError, with_generated_secrets
 from workflows.store import current_revision, upgrade_database
 
 Command = Callable[[Settings, argparse.Namespace], int]
@@ -30,7 +31,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
     command: Command = args.command
-    return command(settings, args)
+    try:
+        return command(settings, args)
+    except SecretsError as error:
+        print(f"support-agent: {error}", file=sys.stderr)
+        return 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,6 +121,8 @@ def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 
 def _doctor(settings: Settings, args: argparse.Namespace) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the report is the output
+    # The keys `serve` generated; doctor reads them and never creates any.
+    settings = with_generated_secrets(settings, create=False)
     checks = asyncio.run(run_checks(settings, ping_timeout=args.timeout))
     for check in checks:
         print(check.line())
