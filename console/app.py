@@ -22,6 +22,7 @@ from console.webhooks.front import front_webhook
 from workflows.client import create_inngest_client
 from workflows.config import Settings
 from workflows.functions import create_functions
+from workflows.secrets import require_signed_serving
 from workflows.services import Services, build_services
 from workflows.store import create_engine, session_factory
 from workflows.store.models import utcnow
@@ -46,6 +47,7 @@ def create_app(
     """
     settings = settings or Settings()
     client = create_inngest_client(settings)
+    require_signed_serving(settings, signed=client.is_production)
     # Engines connect lazily, so building one here opens nothing until the first request.
     db = create_engine(settings)
     services = build_services(settings, session_factory(db), clock=clock)

@@ -28,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pydantic import ValidationError
 
     from workflows.config import Settings
+    from workflows.secrets import SecretsError
 
     try:
         settings = Settings()
@@ -37,7 +38,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
-    result: int = command(settings, args)
+    try:
+        result: int = command(settings, args)
+    except SecretsError as error:
+        print(f"support-agent: {error}", file=sys.stderr)
+        return 2
     return result
 
 

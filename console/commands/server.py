@@ -8,6 +8,7 @@ import logging
 
 from console.doctor import Status, run_checks
 from workflows.config import Settings
+from workflows.secrets import with_generated_secrets
 from workflows.store import current_revision, upgrade_database
 
 
@@ -36,6 +37,8 @@ def db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 
 def doctor(settings: Settings, args: argparse.Namespace) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the report is the output
+    # The keys `serve` generated; doctor reads them and never creates any.
+    settings = with_generated_secrets(settings, create=False)
     checks = asyncio.run(run_checks(settings, ping_timeout=args.timeout))
     for check in checks:
         print(check.line())

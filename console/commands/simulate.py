@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from console.webhooks.front_signature import sign_app_webhook
 from workflows.config import Settings
+from workflows.secrets import SecretsError, secrets_path, with_generated_secrets
 from workflows.store import create_engine, session_factory
 from workflows.store.crud import get_app
 
@@ -80,6 +81,7 @@ def new_front_id(prefix: str) -> str:
 def inbound(settings: Settings, args: argparse.Namespace) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the printed lines are the report
     try:
+        secret = _webhook_secret(settings)
         inbox_id = args.inbox or _first_inbox(settings.database_url, args.app)
     except SimulationError as error:
         print(f"support-agent: {error}", file=sys.stderr)
@@ -102,7 +104,7 @@ def inbound(settings: Settings, args: argparse.Namespace) -> int:
     headers = {
         "content-type": "application/json",
         "x-front-request-timestamp": timestamp,
-        "x-front-signature": sign_app_webhook(settings.front_webhook_secret, timestamp, body),
+        "x-front-signature": sign_app_webhook(secret, timestamp, body),
     }
     url = f"{(args.url or settings.public_url).rstrip('/')}/webhooks/front"
     try:
@@ -121,6 +123,20 @@ def inbound(settings: Settings, args: argparse.Namespace) -> int:
         print(f"support-agent: the server refused it: {response.text[:500]}", file=sys.stderr)
         return 1
     return 0
+
+
+def _webhook_secret(settings: Settings) -> str:
+    """FRONT_APP_SECRET, or the one `serve` generated into the secrets file: what it verifies."""
+    try:
+        resolved = with_generated_secrets(settings, create=False)
+    except SecretsError as error:
+        raise SimulationError(str(error)) from None
+    if not resolved.front_app_secret:
+        raise SimulationError(
+            f"no webhook secret: FRONT_APP_SECRET is unset and {secrets_path(settings)} does not "
+            "exist yet; start `support-agent serve` once (it generates it), with this environment"
+        )
+    return resolved.front_app_secret
 
 
 def _first_inbox(database_url: str, app_id: str) -> str:
