@@ -161,6 +161,8 @@ class Action(SQLModel, table=True):
     # Where the Slack card is, once posted; the console works without one.
     slack_channel: str | None = Field(default=None, max_length=64)
     slack_ts: str | None = Field(default=None, max_length=64)
+    # The approval run that took the outcome (decision, expiry or failure) up; only it acts on it.
+    taken_up_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 
