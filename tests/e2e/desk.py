@@ -141,12 +141,16 @@ class Desk:
 
     # --- Slack: a person decides
 
-    async def card(self, customer_email: str, *, within: float = 30) -> Card:
+    async def card(self, customer_email: str, *, within: float = 60, read: float = 0) -> Card:
+        """The customer's approval card once posted, and `read` seconds more, as people read."""
+
         async def posted() -> Card | None:
             self.server.check_alive()
             return self.slack.card_for(customer_email)
 
-        return await until(posted, within=within, what=f"a card for {customer_email}")
+        card = await until(posted, within=within, what=f"a card for {customer_email}")
+        await asyncio.sleep(read)
+        return card
 
     async def click(self, card: Card, button: str, user: dict[str, str] = ANN) -> str:
         """Click a button on the card; returns the name its private replies are kept under."""
