@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from console.slack.handler import MAX_BODY_BYTES, NOT_CONFIGURED
+from console.app import MAX_BODY_BYTES
+from console.slack.handler import NOT_CONFIGURED
 from tests.console.conftest import AppClient
 from tests.console.slack_requests import SECRET
 from workflows.config import Settings
