@@ -12,8 +12,9 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from workflows.names import Role
 from workflows.services import Services
-from workflows.store.users import Role, get_user
+from workflows.store.users import get_user
 
 ROLE_RANK: dict[str, int] = {"viewer": 0, "approver": 1, "admin": 2}
 SESSION_USER = "user"

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Literal, get_args
 
 from sqlalchemy import Insert, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from workflows.names import Role
 from workflows.store.models import ConsoleUser, SignInTries
-
-Role = Literal["viewer", "approver", "admin"]
-ROLES: tuple[Role, ...] = get_args(Role)
 
 
 def normalise_email(email: str) -> str:

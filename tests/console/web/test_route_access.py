@@ -6,8 +6,9 @@ import pytest
 from sqlmodel import select
 
 from tests.console.web.conftest import EMAILS, Console, add_pending_action, csrf_of
+from workflows.names import Role
 from workflows.store.models import Action, Draft
-from workflows.store.users import Role, get_user_by_email
+from workflows.store.users import get_user_by_email
 
 ROLES: tuple[Role, ...] = ("viewer", "approver", "admin")
 # GET pages and the lowest role that may open them.
