@@ -116,7 +116,8 @@ async def running_stack(
 
 
 def _engine(settings: Settings, clock: ManualClock) -> Engine:
-    return Engine(database_url=settings.database_url, app_urls=[settings.serve_url], clock=clock)
+    database_url = settings.engine_database_url or settings.database_url
+    return Engine(database_url=database_url, app_urls=[settings.serve_url], clock=clock)
 
 
 async def finished_despite_retries(stack: Stack, event_id: str) -> dict[str, Any]:

@@ -77,7 +77,7 @@ async def run_step_until_done(
         try:
             return await ctx.step.run(step_id, body)
         except inngest.StepError as error:
-            logger.warning("%s failed (%s); trying again in %s", step_id, error, pause)
+            ctx.logger.warning("%s failed (%s); trying again in %s", step_id, error, pause)
             await ctx.step.sleep(f"{step_id}-pause", pause)
     return await ctx.step.run(step_id, body)
 
