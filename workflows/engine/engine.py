@@ -28,7 +28,6 @@ from workflows.engine.scheduler import Scheduler
 from workflows.engine.store import Job, Store, connect, new_id
 
 log = logging.getLogger(__name__)
-JOB_FAILURE_DELAY = 5.0
 # The app usually answers within moments of the engine starting: retry soon, then every second.
 SYNC_FIRST_RETRY_SECONDS = 0.05
 SYNC_RETRY_SECONDS = 1.0
@@ -210,30 +209,21 @@ class Engine:
         return [(key, limit) for key, limit in (run.concurrency if run else [])]
 
     async def _handle(self, job: Job) -> None:
-        try:
-            if job.kind == "call":
-                await self._executor.call(job)
-                return
-            if job.kind == "event" and not self.ready:
-                await self._hold_event(job)
-                return
-            async with self._dispatch_lock, self.store.transaction() as conn:
-                now = self.clock.now()
-                if job.kind == "event":
-                    await dispatch_event(conn, job, self.functions, now)
-                elif job.kind == "wait-timeout":
-                    await expire_wait(conn, job, now)
-                elif job.kind == "invoke-timeout":
-                    await expire_invoke(conn, job, now)
-                elif job.kind == "cron":
-                    await fire_cron(conn, job, self.functions, now)
-        except Exception:
-            log.exception(
-                "job %s (%s) failed; retrying in %ss", job.id, job.kind, JOB_FAILURE_DELAY
-            )
-            async with self.store.transaction() as conn:
-                await conn.execute(
-                    update(schema.jobs)
-                    .where(schema.jobs.c.id == job.id)
-                    .values(available_at=self.clock.now() + JOB_FAILURE_DELAY)
-                )
+        """Carry out one job. A failure here (the database refused a write) propagates: the
+        scheduler holds the job back, since postponing it in the table is a write too."""
+        if job.kind == "call":
+            await self._executor.call(job)
+            return
+        if job.kind == "event" and not self.ready:
+            await self._hold_event(job)
+            return
+        async with self._dispatch_lock, self.store.transaction() as conn:
+            now = self.clock.now()
+            if job.kind == "event":
+                await dispatch_event(conn, job, self.functions, now)
+            elif job.kind == "wait-timeout":
+                await expire_wait(conn, job, now)
+            elif job.kind == "invoke-timeout":
+                await expire_invoke(conn, job, now)
+            elif job.kind == "cron":
+                await fire_cron(conn, job, self.functions, now)
