@@ -141,7 +141,7 @@ class Holds:
         self._read_failures = 0
         self._quiet_until = 0.0
         self._unlogged = 0
-        self._failing = False  # reported since the last success: the traceback is logged once
+        self._failing = False  # reported since the last success
 
     def held(self, now: float) -> set[int]:
         for job_id in [j for j, until in self._until.items() if until <= now]:
@@ -183,8 +183,11 @@ class Holds:
             str(error).splitlines()[0][:200] if str(error) else "",
             delay,
             others,
-            exc_info=not self._failing,
         )
+        if not self._failing:
+            # The traceback once per streak, and only at debug: a driver's message below its
+            # first line can quote the statement's parameters, which hold customer data.
+            log.debug("%s", what, exc_info=error)
         self._failing = True
         self._quiet_until = now + delay
         self._unlogged = 0
