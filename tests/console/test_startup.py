@@ -25,7 +25,7 @@ from tests.console.front_requests import (
     post_app,
     seed_acme,
 )
-from tests.console.test_cli import _free_port
+from tests.engine.harness import free_port
 from workflows.config import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,7 +71,7 @@ async def _finished_run(http: httpx.AsyncClient, engine_url: str, event_id: str)
 async def test_a_webhook_sent_the_first_instant_serve_answers_is_processed(
     tmp_path: Path, database_url: str
 ) -> None:
-    port, engine_port = _free_port(), _free_port()
+    port, engine_port = free_port(), free_port()
     app_url, engine_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{engine_port}"
     environment = {
         **os.environ,
