@@ -20,8 +20,22 @@ POLL_INTERVAL = 0.05
 class EngineProcess:
     """One engine subprocess at a time on a fixed port and database; `restart` keeps both."""
 
-    def __init__(self, *, database_url: str, app_url: str, port: int, log_path: Path) -> None:
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        app_url: str,
+        port: int,
+        log_path: Path,
+        signing_key: str | None = None,
+        event_key: str | None = None,
+    ) -> None:
         self.database_url = database_url
+        # The app verifies every call, so the engine signs with the app's key.
+        self.keys = [
+            *(["--signing-key", signing_key] if signing_key else []),
+            *(["--event-key", event_key] if event_key else []),
+        ]
         self.app_url = app_url
         self.port = port
         self.log_path = log_path
@@ -43,6 +57,7 @@ class EngineProcess:
             self.app_url,
             "--port",
             str(self.port),
+            *self.keys,
         ]
         with self.log_path.open("ab") as log:
             log.write(f"--- start {self.starts}\n".encode())
@@ -88,10 +103,24 @@ class EngineProcess:
 
 @contextlib.asynccontextmanager
 async def engine_process(
-    *, database_url: str, app_url: str, port: int, log_path: Path, http: httpx.AsyncClient
+    *,
+    database_url: str,
+    app_url: str,
+    port: int,
+    log_path: Path,
+    http: httpx.AsyncClient,
+    signing_key: str | None = None,
+    event_key: str | None = None,
 ) -> AsyncIterator[EngineProcess]:
     """A started engine subprocess that is always killed on the way out."""
-    engine = EngineProcess(database_url=database_url, app_url=app_url, port=port, log_path=log_path)
+    engine = EngineProcess(
+        database_url=database_url,
+        app_url=app_url,
+        port=port,
+        log_path=log_path,
+        signing_key=signing_key,
+        event_key=event_key,
+    )
     try:
         await engine.start(http)
         yield engine

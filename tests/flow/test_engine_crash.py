@@ -48,11 +48,13 @@ async def test_an_approval_after_the_engine_was_killed_mid_wait_still_executes(
             port=settings.engine_port,
             log_path=tmp_path / "engine.log",
             http=http,
+            signing_key=settings.engine_signing_key,
+            event_key=settings.inngest_event_key,
         ) as engine,
     ):
         await keep(app.state.services, message)
         sent = await http.post(
-            f"{engine.url}/e/key",
+            f"{engine.url}/e/{settings.inngest_event_key}",
             json={
                 "name": INBOUND_RECEIVED,
                 "data": message.event_data,
