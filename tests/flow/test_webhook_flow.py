@@ -205,3 +205,25 @@ async def test_a_failed_run_on_a_merged_conversation_is_escalated_on_the_survivi
     [comment] = front.comments
     assert comment["conversation_id"] == "cnv_surviving"
     assert "could not finish" in comment["body"]
+
+
+async def test_a_message_front_lists_only_later_is_read_on_a_retry(
+    front_stack: Stack, front: FrontStandIn
+) -> None:
+    text = "Hi, I can't log in to my account since yesterday."
+    front.add_conversation("cnv_late", inbox_id=DEMO_INBOX_ID)
+    body, headers, ids = signed_inbound(front_stack, text, conversation_id="cnv_late")
+
+    assert (await post(front_stack, body, headers)).status_code == 202
+
+    async def listed_once() -> bool | None:
+        return True if front.received("GET", "/conversations/cnv_late/messages") else None
+
+    await front_stack.harness.settle(listed_once)
+    # The event names the message but does not carry it: the run waits for Front to list it.
+    front.add_inbound_message("cnv_late", text, sender="ada@example.com", message_id=ids["message"])
+    run = await finished_despite_retries(front_stack, ids["event"])
+
+    assert run["status"] == "Completed", run
+    [draft] = front.drafts.values()
+    assert "login link has been sent" in draft["body"]

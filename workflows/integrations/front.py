@@ -49,6 +49,27 @@ def _detail(response: httpx.Response) -> str:
     return detail[:200]
 
 
+def _surviving_path(path: str, location: str | None, what: str) -> str:
+    """The same endpoint on the conversation a redirect names, as a path on our own host.
+
+    Only the conversation id is read from the Location, whatever host it names (Front's links
+    name a per-company host): nothing is ever sent to a URL this client did not build.
+    """
+    asked = CONVERSATION_PATH.fullmatch(path)
+    target = CONVERSATION_PATH.fullmatch(urlsplit(location or "").path)
+    if (
+        asked is None
+        or target is None
+        or target.group(2) != asked.group(2)
+        or not FRONT_ID.fullmatch(target.group(1))
+    ):
+        raise IntegrationError(
+            f"{what} was redirected somewhere other than a merged conversation; refused",
+            retryable=False,
+        )
+    return f"/conversations/{target.group(1)}{asked.group(2) or ''}"
+
+
 class FrontClient:
     """Front's Core API over one `httpx.AsyncClient`, authenticated with a bearer token."""
 
@@ -203,7 +224,7 @@ class FrontClient:
             response = await self._send(method, path, json=json, params=params, what=what)
             if response.status_code not in REDIRECT_STATUSES:
                 return self._answer(response, what, missing_ok=missing_ok)
-            path = self._surviving_path(path, response.headers.get("location"), what)
+            path = _surviving_path(path, response.headers.get("location"), what)
         raise IntegrationError(
             f"{what} was redirected more than {MAX_MERGES_FOLLOWED} times", retryable=False
         )
@@ -242,26 +263,6 @@ class FrontClient:
                 message, retry_after=_retry_after(response.headers.get("retry-after"))
             )
         raise IntegrationError(message, retryable=status >= 500)
-
-    def _surviving_path(self, path: str, location: str | None, what: str) -> str:
-        """The same endpoint on the conversation a redirect names, as a path on our own host.
-
-        Only the conversation id is read from the Location, whatever host it names (Front's
-        links name a per-company host): nothing is ever sent to a URL this client did not build.
-        """
-        asked = CONVERSATION_PATH.fullmatch(path)
-        target = CONVERSATION_PATH.fullmatch(urlsplit(location or "").path)
-        if (
-            asked is None
-            or target is None
-            or target.group(2) != asked.group(2)
-            or not FRONT_ID.fullmatch(target.group(1))
-        ):
-            raise IntegrationError(
-                f"{what} was redirected somewhere other than a merged conversation; refused",
-                retryable=False,
-            )
-        return f"/conversations/{target.group(1)}{asked.group(2) or ''}"
 
     def _json(self, response: httpx.Response, what: str) -> Any:
         if not response.content:
