@@ -52,12 +52,18 @@ _DONE_BY_TOOL: dict[str, re.Pattern[str]] = {
         r"reversed",
         r"issued",
         r"paid back",
+        r"initiated",
         r"back (?:in|on|to) your (?:account|card|bank)",
+        r"(?:get|receive|have) (?:your|the|a) (?:money|refund)",
     ),
     "transfer_license": _words(
-        r"transferred", r"moved", r"reassigned", r"now (?:belongs|owns|has|holds)"
+        r"transferred",
+        r"moved",
+        r"reassigned",
+        r"now (?:belongs|owns|has|holds|registered|assigned)",
+        r"(?:is|are) now (?:the )?(?:owner|registered|assigned)",
     ),
-    "update_email": _words(r"changed", r"updated", r"switched", r"now uses"),
+    "update_email": _words(r"changed", r"updated", r"switched", r"now uses", r"now set to"),
     "send_magic_link": _words(r"sent", r"e-?mailed", r"in your inbox"),
 }
 # Words that say something happened without naming what.
@@ -86,6 +92,7 @@ _CONDITIONAL = _words(
     r"once",
     r"if",
     r"as soon as",
+    r"before (?:you|we|it|our)",
     r"after (?:it is|it's|approval|review|we|our)",
     r"when (?:it is|it's|approved|we|our)",
     r"until",
