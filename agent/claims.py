@@ -64,7 +64,7 @@ _DONE_BY_TOOL: dict[str, re.Pattern[str]] = {
         r"(?:is|are) now (?:the )?(?:owner|registered|assigned)",
     ),
     "update_email": _words(r"changed", r"updated", r"switched", r"now uses", r"now set to"),
-    "send_magic_link": _words(r"sent", r"e-?mailed", r"in your inbox"),
+    "send_magic_link": _words(r"sent", r"e-?mailed", r"reset", r"in your inbox"),
 }
 # Words that say something happened without naming what.
 _DONE_ANY = _words(
@@ -141,6 +141,8 @@ def _statements(sentence: str) -> list[str]:
 
 def _done_tools(sentence: str) -> tuple[set[str], bool]:
     """The kinds of action the sentence says were done, and whether it says so without a kind."""
+    if sentence.rstrip().endswith("?"):
+        return set(), False  # a question asks; it states nothing
     facts = _statements(sentence)
     kinds = {tool for tool, done in _DONE_BY_TOOL.items() if any(_stated(done, f) for f in facts)}
     return kinds, any(_stated(_DONE_ANY, f) for f in facts)
