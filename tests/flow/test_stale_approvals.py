@@ -22,6 +22,7 @@ from workflows.events import ACTION_DECIDED, ActionDecided
 from workflows.integrations.app_client import HttpAppIntegration
 from workflows.integrations.demo_app import DemoApp
 from workflows.integrations.demo_http import demo_app_asgi
+from workflows.steps.recovery import RESEND_AFTER
 from workflows.store.crud import create_app, get_app
 from workflows.store.models import Action, App, Conversation
 
@@ -248,3 +249,31 @@ async def test_an_action_that_still_holds_passes_the_check(stack: Stack, acme: s
     change, app = await email_change(stack, "kj@new.example")
 
     assert await recheck(stack.services, change, app) is None
+
+
+async def test_a_refusal_whose_event_never_reached_the_run_is_still_reported(
+    stack: Stack, acme: str
+) -> None:
+    # As `decide` leaves it when the licence had moved, but with its event lost on the way.
+    transfer = await transfer_to(stack, "bob@example.com")
+    await all_waiting(stack, 1)
+    error = "Refused on a fresh check: the licence now belongs to dan@example.com."
+    async with stack.sessions.begin() as session:
+        await session.exec(
+            update(Action)
+            .where(col(Action.id) == transfer.id)
+            .values(
+                status="failed",
+                decided_by="Lee Lead",
+                decided_at=stack.services.clock(),
+                error=error,
+            )
+        )
+
+    stack.clock.advance(RESEND_AFTER.total_seconds() + 60)
+    run = await approval_run(stack, transfer.id)
+
+    assert run["status"] == "Completed", run
+    notes = " ".join(c.body for c in await comments(stack, transfer.conversation_id))
+    assert "the licence now belongs to dan@example.com" in notes
+    assert [op.method for op in await demo_operations(stack)] == []
