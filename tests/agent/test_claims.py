@@ -72,6 +72,12 @@ HONEST = [
     ("transfer_license", "The licence hasn't been moved yet; a teammate is reviewing it."),
     ("send_magic_link", "We can send a one-time login link to the address on file."),
     ("update_email", "We'll change the email once a teammate has checked the request."),
+    (
+        "refund_purchase",
+        "Hi Katherine, thanks for reaching out. I've looked into your account and can see your "
+        "Pro licence purchase. I've submitted a refund request for $249.00, which our team will "
+        "review shortly. You'll receive a confirmation once it's been processed. Best, Support",
+    ),
 ]
 
 
