@@ -52,13 +52,19 @@ _DONE_BY_TOOL: dict[str, re.Pattern[str]] = {
         r"reversed",
         r"issued",
         r"paid back",
+        r"initiated",
         r"back (?:in|on|to) your (?:account|card|bank)",
+        r"(?:get|receive|have) (?:your|the|a) (?:money|refund)",
     ),
     "transfer_license": _words(
-        r"transferred", r"moved", r"reassigned", r"now (?:belongs|owns|has|holds)"
+        r"transferred",
+        r"moved",
+        r"reassigned",
+        r"now (?:belongs|owns|has|holds|registered|assigned)",
+        r"(?:is|are) now (?:the )?(?:owner|registered|assigned)",
     ),
-    "update_email": _words(r"changed", r"updated", r"switched", r"now uses"),
-    "send_magic_link": _words(r"sent", r"e-?mailed", r"in your inbox"),
+    "update_email": _words(r"changed", r"updated", r"switched", r"now uses", r"now set to"),
+    "send_magic_link": _words(r"sent", r"e-?mailed", r"reset", r"in your inbox"),
 }
 # Words that say something happened without naming what.
 _DONE_ANY = _words(
@@ -86,6 +92,7 @@ _CONDITIONAL = _words(
     r"once",
     r"if",
     r"as soon as",
+    r"before (?:you|we|it|our)",
     r"after (?:it is|it's|approval|review|we|our)",
     r"when (?:it is|it's|approved|we|our)",
     r"until",
@@ -134,6 +141,8 @@ def _statements(sentence: str) -> list[str]:
 
 def _done_tools(sentence: str) -> tuple[set[str], bool]:
     """The kinds of action the sentence says were done, and whether it says so without a kind."""
+    if sentence.rstrip().endswith("?"):
+        return set(), False  # a question asks; it states nothing
     facts = _statements(sentence)
     kinds = {tool for tool, done in _DONE_BY_TOOL.items() if any(_stated(done, f) for f in facts)}
     return kinds, any(_stated(_DONE_ANY, f) for f in facts)

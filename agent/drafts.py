@@ -69,7 +69,7 @@ def _money(cents: object, currency: str) -> str:
 
 
 def _purchase_words(action: ProposedAction, context: ConversationContext | None) -> tuple[str, str]:
-    """(' for <product>', '<amount> <currency>') for the action's purchase, or blanks."""
+    """(' for <product>', '$249.00') for the action's purchase, or blanks."""
     purchase = context.purchase(str(action.params.get("purchase_id"))) if context else None
     if purchase is None:
         return "", "the amount"
@@ -136,7 +136,8 @@ def _judged(
     values = (*named_values(action.params), product.removeprefix(" for "), amount)
     return JudgedAction(
         action=action,
-        executed_as_proposed=outcome.status == "executed" and outcome.applied_to(action) is action,
+        executed_as_proposed=outcome.status == "executed"
+        and outcome.params in (None, action.params),
         values=tuple(v for v in values if v and v != "the amount"),
     )
 

@@ -43,6 +43,10 @@ CLAIMS = [
     ("refund_purchase", "That's already done."),
     ("refund_purchase", "Done! Anything else?"),
     ("refund_purchase", "I have credited $249.00 to your card."),
+    ("refund_purchase", "I've initiated a full refund for you."),
+    ("refund_purchase", "You'll get your money back within a week."),
+    ("transfer_license", "bob@example.com is now the owner of the licence."),
+    ("transfer_license", "The licence is now registered to bob@example.com."),
     ("refund_purchase", "Your refund has been approved and will arrive shortly."),
     ("update_email", "Your account email has been changed to ann@new.example."),
     ("update_email", "Your account now uses ann@new.example."),
@@ -55,6 +59,8 @@ CLAIMS = [
 # Replies that speak of the action without saying it happened.
 HONEST = [
     ("refund_purchase", "Our team will review your refund request shortly."),
+    ("refund_purchase", "A teammate will get back to you about the refund."),
+    ("refund_purchase", "We need a quick check before you get a refund."),
     ("refund_purchase", "Once approved, you should see the refund within 5 days."),
     ("refund_purchase", "Your refund will be issued as soon as a teammate approves it."),
     ("refund_purchase", "I've asked our billing team to look at your refund."),
@@ -66,6 +72,12 @@ HONEST = [
     ("transfer_license", "The licence hasn't been moved yet; a teammate is reviewing it."),
     ("send_magic_link", "We can send a one-time login link to the address on file."),
     ("update_email", "We'll change the email once a teammate has checked the request."),
+    (
+        "refund_purchase",
+        "Hi Katherine, thanks for reaching out. I've looked into your account and can see your "
+        "Pro licence purchase. I've submitted a refund request for $249.00, which our team will "
+        "review shortly. You'll receive a confirmation once it's been processed. Best, Support",
+    ),
 ]
 
 

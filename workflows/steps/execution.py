@@ -42,17 +42,15 @@ async def execute_action(services: Services, action_id: str) -> Execution | None
         # Fresh data may say the action no longer holds: then the app is not called at all.
         async with one_at_a_time(row):
             try:
-                refusal = await recheck_before_running(services, row, app)
-                result = await _perform(services, app, row) if refusal is None else {}
+                if (refusal := await recheck_before_running(services, row, app)) is not None:
+                    raise IntegrationError(refusal_text(refusal), retryable=False)
+                result = await _perform(services, app, row)
             except IntegrationError as exc:
                 if exc.retryable:
                     raise
                 await _finish(services, action_id, status="failed", error=str(exc))
             else:
-                if refusal is not None:
-                    await _finish(services, action_id, status="failed", error=refusal_text(refusal))
-                else:
-                    await _finish(services, action_id, status="executed", result=result)
+                await _finish(services, action_id, status="executed", result=result)
     async with services.sessions() as session:
         final = await session.get(Action, action_id)
     assert final is not None

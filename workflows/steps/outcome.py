@@ -24,14 +24,14 @@ def _value(key: str, value: Any, currency: str) -> str:
 def describe_action(
     tool: str, params: Mapping[str, Any], *, currency: str = "USD", product: str | None = None
 ) -> str:
-    """'Refund of $100.00 for Team licence', 'Transfer of the Pro licence to bo@example.com', …"""
-    what = product or str(params.get("purchase_id", "the purchase"))
+    """'Refund of $100.00 for Team licence', 'Transfer of Pro licence to bo@example.com', …"""
+    what = product or f"purchase {params.get('purchase_id')}"
     if tool == "refund_purchase":
         return (
             f"Refund of {_value('amount_cents', params.get('amount_cents'), currency)} for {what}"
         )
     if tool == "transfer_license":
-        return f"Transfer of the {what} licence to {params.get('to_email')}"
+        return f"Transfer of {what} to {params.get('to_email')}"
     if tool == "update_email":
         return f"Email change to {params.get('new_email')}"
     if tool == "send_magic_link":

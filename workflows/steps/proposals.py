@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -9,8 +10,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from agent.context import ConversationContext
 from agent.result import AgentResult
-from workflows.steps.actions import action_id_for
 from workflows.store.models import Action, AgentRun
+
+
+def action_id_for(run_id: str, tool_use_id: str) -> str:
+    """Stable across retries of the step, unique per run and proposal."""
+    digest = hashlib.sha256(f"{run_id}:{tool_use_id}".encode()).hexdigest()
+    return f"act_{digest[:24]}"
 
 
 class Proposal(BaseModel):

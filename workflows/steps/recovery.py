@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, and_, or_, update
 from sqlmodel import col, select
 
 from workflows.services import Services
@@ -87,7 +87,7 @@ async def unheard_decisions(services: Services, *, now: datetime) -> list[Unhear
         rows = await session.exec(
             select(Action)
             .where(
-                col(Action.status).in_(("approved", "rejected")),
+                _decided(),
                 col(Action.taken_up_by).is_(None),
                 col(Action.updated_at) <= now - RESEND_AFTER,
             )
@@ -97,7 +97,8 @@ async def unheard_decisions(services: Services, *, now: datetime) -> list[Unhear
         return [
             Unheard(
                 action_id=row.id,
-                decision=row.status,
+                # Refused on fresh data at the click: the approver's word was an approval.
+                decision="rejected" if row.status == "rejected" else "approved",
                 decided_by=row.decided_by or "",
                 reason=row.decision_reason or "",
                 params=row.params,
@@ -131,11 +132,19 @@ async def stranded_actions(
                 or_(
                     col(Action.id).in_(expired_now),
                     col(Action.status) == "expired",
-                    (col(Action.status).in_(("approved", "rejected")))
-                    & (col(Action.updated_at) <= now - TAKEOVER_AFTER),
+                    _decided() & (col(Action.updated_at) <= now - TAKEOVER_AFTER),
                 ),
             )
             .order_by(col(Action.updated_at))
             .limit(BATCH)
         )
         return list(rows)
+
+
+def _decided() -> ColumnElement[bool]:
+    """Decided by a person: approved, rejected, or refused at the click on fresh data (failed
+    with a decision time; an automatic action that failed has none)."""
+    return or_(
+        col(Action.status).in_(("approved", "rejected")),
+        and_(col(Action.status) == "failed", col(Action.decided_at).is_not(None)),
+    )

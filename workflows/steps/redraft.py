@@ -13,8 +13,7 @@ from agent.drafts import ActionOutcome, compose_draft
 from agent.redraft import rejection_notice
 from agent.result import AgentResult, AgentState
 from workflows.services import Services
-from workflows.steps.actions import action_id_for
-from workflows.steps.proposals import load_proposal
+from workflows.steps.proposals import action_id_for, load_proposal
 from workflows.steps.replies import DRAFT_STATUS, DraftResult, edited_by, write_draft
 from workflows.store.models import Action, AgentRun, Draft
 
