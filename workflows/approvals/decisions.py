@@ -159,7 +159,7 @@ async def _announce(
             )
         )
     except Exception as error:
-        # The row is decided; the waiting run re-reads it at its next check, so nothing is lost.
+        # The row is decided; the resend-decisions cron sends the event again, so nothing is lost.
         logger.warning(
             "decision on %s stored but not announced: %s", action_id, type(error).__name__
         )
