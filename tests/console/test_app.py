@@ -11,6 +11,8 @@ from workflows.functions.ping import PING_EVENT
 PING_ID = "support-agent-ping"
 INBOUND_ID = "support-agent-handle-inbound-message"
 APPROVAL_ID = "support-agent-handle-approval"
+RESEND_ID = "support-agent-resend-decisions"
+SWEEP_ID = "support-agent-sweep-approvals"
 
 
 def _pointed_at(stand_in: StandIn, settings: Settings) -> Settings:
@@ -49,7 +51,7 @@ async def test_get_api_inngest_describes_the_served_functions(
         response = await client.get("/api/inngest")
 
     assert response.status_code == 200
-    assert response.json()["function_count"] == 3
+    assert response.json()["function_count"] == 5
 
 
 async def test_put_api_inngest_registers_the_functions_with_the_engine(
@@ -72,7 +74,12 @@ async def test_put_api_inngest_registers_the_functions_with_the_engine(
         f"{INBOUND_ID}-failure",
         APPROVAL_ID,
         f"{APPROVAL_ID}-failure",
+        RESEND_ID,
+        SWEEP_ID,
     }
+    # Standard cron syntax, which Inngest and the embedded engine both schedule.
+    assert functions[RESEND_ID]["triggers"] == [{"cron": "* * * * *"}]
+    assert functions[SWEEP_ID]["triggers"] == [{"cron": "* * * * *"}]
     assert functions[INBOUND_ID]["triggers"] == [{"event": INBOUND_RECEIVED}]
     # One run per conversation at a time: later messages wait and then see the whole thread.
     assert functions[INBOUND_ID]["concurrency"] == [
