@@ -29,4 +29,6 @@ def test_the_wait_ends_at_the_reminder_before_the_deadline() -> None:
 
 
 def test_a_refused_card_is_tried_again_before_the_reminder_or_deadline() -> None:
-    assert wait_timeout(_state(86400.0, card_failed=True)) == CARD_RETRY
+    refused = _state(86400.0, card_failed=True)
+    assert wait_timeout(refused, retry_card=True) == CARD_RETRY
+    assert wait_timeout(refused, retry_card=False) == timedelta(seconds=86400)
