@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 from tests.console.conftest import AppClient
+from tests.keys import SIGNING_KEY
 from tests.stand_in import StandIn
 from workflows.config import Settings
+from workflows.engine.protocol import canonical_json, sign
 from workflows.events import INBOUND_RECEIVED
 from workflows.functions.ping import PING_EVENT
+from workflows.store import upgrade_database
 
 PING_ID = "support-agent-ping"
 INBOUND_ID = "support-agent-handle-inbound-message"
@@ -15,19 +20,26 @@ RESEND_ID = "support-agent-resend-decisions"
 SWEEP_ID = "support-agent-sweep-approvals"
 
 
+def _signed(body: bytes = b"") -> dict[str, str]:
+    """Headers of a call from the engine: the app serves only signed requests."""
+    signature = sign(body, SIGNING_KEY, int(time.time()))
+    return {"x-inngest-signature": signature, "x-inngest-server-kind": "cloud"}
+
+
 def _pointed_at(stand_in: StandIn, settings: Settings) -> Settings:
     port = int(stand_in.url.rsplit(":", 1)[1])
     return settings.model_copy(update={"engine_port": port})
 
 
-async def test_healthz_reports_a_reachable_database(
+async def test_healthz_reports_a_ready_app_on_a_writable_database(
     app_client: AppClient, settings: Settings
 ) -> None:
+    await upgrade_database(settings.database_url)
     async with app_client(settings) as client:
         response = await client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "db": True}
+    assert response.json() == {"ok": True, "ready": True, "db": True}
 
 
 async def test_healthz_is_503_when_the_database_is_unreachable(
@@ -41,14 +53,19 @@ async def test_healthz_is_503_when_the_database_is_unreachable(
         response = await client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json() == {"ok": False, "db": False, "error": "ConnectionRefusedError"}
+    assert response.json() == {
+        "ok": False,
+        "ready": True,
+        "db": False,
+        "error": "ConnectionRefusedError",
+    }
 
 
 async def test_get_api_inngest_describes_the_served_functions(
     app_client: AppClient, settings: Settings
 ) -> None:
     async with app_client(settings) as client:
-        response = await client.get("/api/inngest")
+        response = await client.get("/api/inngest", headers=_signed())
 
     assert response.status_code == 200
     assert response.json()["function_count"] == 5
@@ -60,7 +77,7 @@ async def test_put_api_inngest_registers_the_functions_with_the_engine(
     stand_in.reply("POST", "/fn/register", body={"ok": True})
 
     async with app_client(_pointed_at(stand_in, settings)) as client:
-        response = await client.put("/api/inngest")
+        response = await client.put("/api/inngest", headers=_signed())
 
     assert response.status_code == 200
     [registration] = stand_in.received("POST", "/fn/register")
@@ -110,8 +127,12 @@ async def test_post_api_inngest_runs_the_ping_function(
         "version": 1,
     }
     async with app_client(settings) as client:
+        body = canonical_json(call)
         response = await client.post(
-            "/api/inngest", params={"fnId": PING_ID, "stepId": "step"}, json=call
+            "/api/inngest",
+            params={"fnId": PING_ID, "stepId": "step"},
+            content=body,
+            headers={**_signed(body), "content-type": "application/json"},
         )
 
     assert response.status_code == 206

@@ -51,6 +51,7 @@ async def test_approve_executes_once_and_the_draft_and_comment_follow(stack: Sta
     assert [(e.actor, e.action) for e in reversed(trail)] == [
         ("agent", "action.pending"),
         ("console:lead@example.com", "action.approved"),
+        ("agent", "action.checked"),
         ("agent", "action.executed"),
     ]
 

@@ -12,6 +12,7 @@ from agent.context import AppPolicy
 from agent.pricing import TokenUsage
 from agent.result import AgentResult
 from tests.agent.factories import NOW, conversation, purchase
+from tests.keys import SECRETS
 from workflows.config import Settings
 from workflows.services import Services, build_services
 from workflows.steps.actions import route_actions
@@ -35,7 +36,7 @@ async def services(database_url: str, tmp_path: Path) -> AsyncIterator[Services]
             integration_secret="s" * 32,
             policy=AppPolicy(auto_refund_max_cents=500, auto_refund_max_age_days=14).model_dump(),
         )
-    settings = Settings(_env_file=None, database_url=database_url)
+    settings = Settings(_env_file=None, database_url=database_url, **SECRETS)
     services = build_services(settings, sessions, clock=lambda: NOW)
     try:
         yield services

@@ -29,7 +29,12 @@ from workflows.events import (
     ApprovalRequested,
     FunctionFailed,
 )
-from workflows.functions.durable import run_step
+from workflows.functions.durable import (
+    OUTAGE_RETRIES,
+    run_side_step,
+    run_step,
+    run_step_until_done,
+)
 from workflows.services import Services
 from workflows.steps.approval import (
     DecisionState,
@@ -49,7 +54,7 @@ logger = logging.getLogger(__name__)
 # reminder and the deadline; at most CARD_RETRIES times, so an outage cannot multiply the steps.
 CARD_RETRY = timedelta(minutes=10)
 CARD_RETRIES = 18
-APPROVAL_RETRIES = 4
+APPROVAL_RETRIES = OUTAGE_RETRIES  # outlives an outage of minutes
 REDRAFT_MAX_TURNS = 3
 
 
@@ -63,17 +68,16 @@ def create_approval_function(client: inngest.Inngest, services: Services) -> inn
         action_id = failure.original_data.get("action_id")
         if not isinstance(action_id, str):
             return
-        closed = await run_step(
-            ctx,
-            "close-after-failure",
-            Closure,
-            functools.partial(
-                close_after_failure,
-                services,
-                action_id,
-                run_id=failure.run_id,
-                error=failure.message,
-            ),
+
+        async def close() -> dict[str, Any]:
+            closure = await close_after_failure(
+                services, action_id, run_id=failure.run_id, error=failure.message
+            )
+            return closure.model_dump(mode="json")
+
+        # During an outage this cannot be written yet: it is tried again until it is.
+        closed = Closure.model_validate(
+            await run_step_until_done(ctx, "close-after-failure", close)
         )
         if closed.status is not None:
             await _report(ctx, services, action_id, closed.status, new_reply=None)
@@ -88,13 +92,10 @@ def create_approval_function(client: inngest.Inngest, services: Services) -> inn
     )
     async def handle_approval(ctx: inngest.Context) -> dict[str, Any]:
         action_id = ApprovalRequested.model_validate(ctx.event.data).action_id
-        try:
-            await ctx.step.run(
-                "post-approval-card", functools.partial(post_card, services, action_id)
-            )
-        except inngest.StepError as error:
-            # Slack is down: the console has the approval, and the checks retry the card.
-            logger.warning("card for %s not posted yet: %s", action_id, error)
+        # While Slack is down the console has the approval, and the checks retry the card.
+        await run_side_step(
+            ctx, "post-approval-card", functools.partial(post_card, services, action_id)
+        )
 
         state = await _wait_for_decision(ctx, services, action_id)
         if not state.taken_up:

@@ -9,10 +9,11 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from workflows.approvals.view import ActionView, load_action_view
+from workflows.approvals.view import load_action_view
 from workflows.errors import IntegrationError
 from workflows.integrations.slack_blocks import build_reminder_text
 from workflows.services import Services
+from workflows.steps.outcome import outcome_sentence, proposal_of
 from workflows.store.crud import get_app, list_audit_entries, record_audit
 from workflows.store.models import Action
 
@@ -188,22 +189,6 @@ async def update_card(services: Services, action_id: str) -> bool:
     return True
 
 
-def outcome_sentence(view: ActionView) -> str:
-    """One line for teammates: what was decided, by whom, and what happened."""
-    what = f"{view.tool} {view.params}"
-    when = view.decided_at.strftime("%Y-%m-%d %H:%M UTC") if view.decided_at else ""
-    if view.status == "executed":
-        return f"{what}: approved by {view.decided_by} at {when} and done. Result: {view.result}"
-    if view.status == "rejected":
-        reason = f" Reason: {view.decision_reason}" if view.decision_reason else ""
-        return f"{what}: rejected by {view.decided_by} at {when}; nothing was done.{reason}"
-    if view.status == "expired":
-        return f"{what}: nobody decided before it expired; nothing was done."
-    if view.status == "failed":
-        return f"{what}: approved by {view.decided_by}, but it failed: {view.error}"
-    return f"{what}: {view.status}."
-
-
 async def comment_outcome(
     services: Services, action_id: str, *, kept_edit_by: str | None = None
 ) -> None:
@@ -211,7 +196,7 @@ async def comment_outcome(
     view = await load_action_view(services, action_id)
     if view is None:
         return
-    body = outcome_sentence(view)
+    body = outcome_sentence(view, await proposal_of(services, action_id))
     if kept_edit_by:
         body += (
             f"\nThe draft was edited by {kept_edit_by}, so the agent did not rewrite it: "
