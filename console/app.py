@@ -18,6 +18,7 @@ from console.readiness import Ready, RefuseUntilReady, always_ready, healthz
 from console.slack import create_slack_handler, slack_interactions
 from console.web import console_mount
 from console.web.password_checks import PasswordChecks
+from console.webhooks.front import MAX_BODY_BYTES as MAX_FRONT_BYTES
 from console.webhooks.front import front_webhook
 from workflows.client import create_inngest_client
 from workflows.config import Settings
@@ -27,8 +28,10 @@ from workflows.services import Services, build_services
 from workflows.store import create_engine, session_factory
 from workflows.store.models import utcnow
 
-# Webhooks, Slack interactions and console forms are small; refused past this, before reading.
+# Slack interactions and console forms are small; refused past this, before reading.
 MAX_BODY_BYTES = 1024 * 1024
+# Front's webhook reads to its own, larger limit: an email arrives as text and HTML.
+FRONT_PATH = "/webhooks/front"
 # A function call carries its run's step outputs, and Inngest caps a run's state at 32 MB.
 INNGEST_PATH = "/api/inngest"
 MAX_CALL_BYTES = 32 * 1024 * 1024
@@ -65,7 +68,7 @@ def create_app(
         routes=[
             Route("/healthz", healthz),
             Route(
-                "/webhooks/front",
+                FRONT_PATH,
                 RefuseUntilReady(request_response(front_webhook)),
                 methods=["POST"],
             ),
@@ -79,7 +82,11 @@ def create_app(
             Mount("", app=_inngest_app(client, services)),
         ],
         middleware=[
-            Middleware(BodyLimit, limit=MAX_BODY_BYTES, limits={INNGEST_PATH: MAX_CALL_BYTES})
+            Middleware(
+                BodyLimit,
+                limit=MAX_BODY_BYTES,
+                limits={INNGEST_PATH: MAX_CALL_BYTES, FRONT_PATH: MAX_FRONT_BYTES},
+            )
         ],
         lifespan=lifespan,
     )

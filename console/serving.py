@@ -19,6 +19,7 @@ from workflows.engine.logs import redact_event_keys
 from workflows.integrations.registry import seed_demo_app
 from workflows.secrets import with_generated_secrets
 from workflows.store import create_engine, session_factory, upgrade_database
+from workflows.store.users import list_users
 
 log = logging.getLogger("support_agent.serve")
 
@@ -40,6 +41,7 @@ async def serve(settings: Settings, *, migrate: bool = True) -> None:
         await upgrade_database(settings.database_url)
     if settings.demo_app:
         await _seed_demo_app(settings)
+    await _show_the_way_in(settings)
     if not settings.embedded_engine:
         await serve_together(
             [_config(create_app(settings), settings.host, settings.port, settings)]
@@ -63,6 +65,22 @@ async def _announce_ready(engine: Engine, started: float) -> None:
     await engine.synced.wait()
     elapsed = time.monotonic() - started
     log.info("ready %.2fs after start: %d functions registered", elapsed, len(engine.functions))
+
+
+async def _show_the_way_in(settings: Settings) -> None:
+    """Say where the console is and, on a fresh install, how to add its first user."""
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            users = await list_users(session=session)
+    finally:
+        await engine.dispose()
+    log.info("console at %s/console/", settings.public_url.rstrip("/"))
+    if not users:
+        log.info(
+            "no console users yet; add the first with: "
+            "support-agent users add --email you@example.com --role admin"
+        )
 
 
 async def _seed_demo_app(settings: Settings) -> None:

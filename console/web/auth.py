@@ -65,7 +65,7 @@ async def login(request: Request) -> Response:
 
     if len(email) > _MAX_EMAIL:
         return again(_WRONG, 401)
-    # Asked before a try is counted, so a refusal for load costs nobody one of their tries.
+    # Asked before a try is counted: a sign-in turned away for load should not cost one of them.
     if not checks.has_room:
         return busy()
     if not await throttle.claim(email=email, address=address, now=now):

@@ -102,8 +102,8 @@ async def current_user(request: Request) -> SignedIn | None:
 def signed_in(minimum: Role = "viewer", *, page: bool = True) -> Callable[[UserEndpoint], Endpoint]:
     """Require a signed-in user with at least `minimum`; POSTs must also carry the CSRF token.
 
-    Without a session, a page redirects to sign-in; anything else (`page=False`: streams,
-    fragments) gets 401, whatever the request accepts.
+    Without a session, a page redirects to sign-in; anything else (`page=False`, the live
+    streams) gets 401, whatever the request accepts.
     """
 
     def decorate(endpoint: UserEndpoint) -> Endpoint:

@@ -68,6 +68,7 @@ async def test_get_api_inngest_describes_the_served_functions(
         response = await client.get("/api/inngest", headers=_signed())
 
     assert response.status_code == 200
+    # ping, inbound, approval and the two approval crons (on_failure handlers are not counted).
     assert response.json()["function_count"] == 5
 
 
@@ -102,6 +103,8 @@ async def test_put_api_inngest_registers_the_functions_with_the_engine(
     assert functions[INBOUND_ID]["concurrency"] == [
         {"limit": 1, "key": "event.data.conversation_id"}
     ]
+    for cron in ("support-agent-resend-decisions", "support-agent-sweep-approvals"):
+        assert functions[cron]["triggers"] == [{"cron": "* * * * *"}]
     function = functions[PING_ID]
     assert function["triggers"] == [{"event": PING_EVENT}]
     runtime = function["steps"]["step"]["runtime"]

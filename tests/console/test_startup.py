@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from console.app import create_app
+from console.doctor.durable import bearer_token
 from tests.console.front_requests import (
     SECRET,
     app_envelope,
@@ -25,8 +26,12 @@ from tests.console.front_requests import (
     post_app,
     seed_acme,
 )
-from tests.console.test_cli import _free_port
+from tests.engine.harness import free_port
 from workflows.config import Settings
+
+ENGINE_SIGNING_KEY = "signkey-test-" + "5e" * 32
+# The engine's /v1 answers only to the bearer derived from its signing key, as Inngest's does.
+ENGINE_AUTHORIZATION = {"Authorization": f"Bearer {bearer_token(ENGINE_SIGNING_KEY)}"}
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -62,7 +67,10 @@ async def _deliver_like_front(http: httpx.AsyncClient, url: str, body: bytes) ->
 async def _finished_run(http: httpx.AsyncClient, engine_url: str, event_id: str) -> Any:
     async with asyncio.timeout(60):
         while True:
-            runs = (await http.get(f"{engine_url}/v1/events/{event_id}/runs")).json()["data"]
+            response = await http.get(
+                f"{engine_url}/v1/events/{event_id}/runs", headers=ENGINE_AUTHORIZATION
+            )
+            runs = response.json()["data"]
             if runs and runs[0]["status"] != "Running":
                 return runs[0]
             await asyncio.sleep(0.1)
@@ -71,7 +79,7 @@ async def _finished_run(http: httpx.AsyncClient, engine_url: str, event_id: str)
 async def test_a_webhook_sent_the_first_instant_serve_answers_is_processed(
     tmp_path: Path, database_url: str
 ) -> None:
-    port, engine_port = _free_port(), _free_port()
+    port, engine_port = free_port(), free_port()
     app_url, engine_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{engine_port}"
     environment = {
         **os.environ,
@@ -80,6 +88,7 @@ async def test_a_webhook_sent_the_first_instant_serve_answers_is_processed(
         "ENGINE_PORT": str(engine_port),
         "PUBLIC_URL": app_url,
         "FRONT_APP_SECRET": SECRET,
+        "ENGINE_SIGNING_KEY": ENGINE_SIGNING_KEY,
     }
     log_path = tmp_path / "serve.log"
     started = time.monotonic()

@@ -119,7 +119,7 @@ async def running_stack(
 
 def _engine(settings: Settings, clock: ManualClock) -> Engine:
     return Engine(
-        database_url=settings.database_url,
+        database_url=settings.engine_database_url or settings.database_url,
         app_urls=[settings.serve_url],
         signing_key=settings.engine_signing_key,
         event_key=settings.inngest_event_key,

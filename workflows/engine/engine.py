@@ -28,13 +28,12 @@ from workflows.engine.scheduler import Scheduler
 from workflows.engine.store import Job, Store, connect, new_id
 
 log = logging.getLogger(__name__)
-JOB_FAILURE_DELAY = 5.0
 # The app usually answers within moments of the engine starting: retry soon, then every second.
 SYNC_FIRST_RETRY_SECONDS = 0.05
 SYNC_RETRY_SECONDS = 1.0
-# An event that arrives before the functions are known waits this long between looks (and is
-# released at once when they are registered).
-HOLD_EVENT_SECONDS = 1.0
+# Events that arrive before the functions are known wait this long between looks (and are
+# released at once when the functions are registered).
+HOLD_EVENT_SECONDS = 5.0
 
 
 class Engine:
@@ -144,13 +143,15 @@ class Engine:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, SYNC_RETRY_SECONDS)
 
-    async def _hold_event(self, job: Job) -> None:
-        """Keep an event until the functions it may start are registered: never drop it."""
+    async def _hold_events(self) -> None:
+        """Keep events until the functions they may start are registered: never drop one.
+        Every due event is put back at once, so a backlog costs one write per look, not one each."""
+        now = self.clock.now()
         async with self.store.transaction() as conn:
             await conn.execute(
                 update(schema.jobs)
-                .where(schema.jobs.c.id == job.id)
-                .values(available_at=self.clock.now() + HOLD_EVENT_SECONDS)
+                .where(schema.jobs.c.kind == "event", schema.jobs.c.available_at <= now)
+                .values(available_at=now + HOLD_EVENT_SECONDS)
             )
 
     async def _release_held_events(self) -> None:
@@ -210,30 +211,21 @@ class Engine:
         return [(key, limit) for key, limit in (run.concurrency if run else [])]
 
     async def _handle(self, job: Job) -> None:
-        try:
-            if job.kind == "call":
-                await self._executor.call(job)
-                return
-            if job.kind == "event" and not self.ready:
-                await self._hold_event(job)
-                return
-            async with self._dispatch_lock, self.store.transaction() as conn:
-                now = self.clock.now()
-                if job.kind == "event":
-                    await dispatch_event(conn, job, self.functions, now)
-                elif job.kind == "wait-timeout":
-                    await expire_wait(conn, job, now)
-                elif job.kind == "invoke-timeout":
-                    await expire_invoke(conn, job, now)
-                elif job.kind == "cron":
-                    await fire_cron(conn, job, self.functions, now)
-        except Exception:
-            log.exception(
-                "job %s (%s) failed; retrying in %ss", job.id, job.kind, JOB_FAILURE_DELAY
-            )
-            async with self.store.transaction() as conn:
-                await conn.execute(
-                    update(schema.jobs)
-                    .where(schema.jobs.c.id == job.id)
-                    .values(available_at=self.clock.now() + JOB_FAILURE_DELAY)
-                )
+        """Carry out one job. A failure here (the database refused a write) propagates: the
+        scheduler holds the job back, since postponing it in the table is a write too."""
+        if job.kind == "call":
+            await self._executor.call(job)
+            return
+        if job.kind == "event" and not self.ready:
+            await self._hold_events()
+            return
+        async with self._dispatch_lock, self.store.transaction() as conn:
+            now = self.clock.now()
+            if job.kind == "event":
+                await dispatch_event(conn, job, self.functions, now)
+            elif job.kind == "wait-timeout":
+                await expire_wait(conn, job, now)
+            elif job.kind == "invoke-timeout":
+                await expire_invoke(conn, job, now)
+            elif job.kind == "cron":
+                await fire_cron(conn, job, self.functions, now)

@@ -77,7 +77,9 @@ async def run_step_until_done(
         try:
             return await ctx.step.run(step_id, body)
         except inngest.StepError as error:
-            logger.warning("%s failed (%s); trying again in %s", step_id, error, pause)
+            ctx.logger.warning(
+                "%s failed (%s); trying again in %s", step_id, _first_line(error), pause
+            )
             await ctx.step.sleep(f"{step_id}-pause", pause)
     return await ctx.step.run(step_id, body)
 
@@ -97,7 +99,13 @@ async def run_side_step(
         except Exception as error:
             if ctx.attempt < retries:
                 raise
-            logger.warning("%s given up after %d retries: %s", step_id, retries, error)
+            logger.warning("%s given up after %d retries: %s", step_id, retries, _first_line(error))
             return None
 
     return await ctx.step.run(step_id, attempt)
+
+
+def _first_line(error: Exception) -> str:
+    # A driver's message goes on to quote the statement and its parameters: customer data.
+    text = str(error)
+    return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}"

@@ -61,6 +61,9 @@ async def update_user(
     if role is not None:
         user.role = role
     if active is not None:
+        if user.active and not active:
+            # Ended for good: reactivating the account later revives none of its sessions.
+            user.session_generation += 1
         user.active = active
     if password_hash is not None:
         user.password_hash = password_hash

@@ -136,6 +136,20 @@ async def test_a_deactivated_user_can_neither_stay_nor_sign_in(console: Console)
     assert (await sign_in(client, EMAILS["viewer"], PASSWORD)).status_code == 401
 
 
+async def test_reactivating_a_user_revives_none_of_their_old_sessions(console: Console) -> None:
+    from workflows.store.users import get_user_by_email, update_user
+
+    client = await console.signed_in("viewer")
+    for active in (False, True):
+        async with console.sessions.begin() as session:
+            user = await get_user_by_email(session=session, email=EMAILS["viewer"])
+            assert user is not None
+            await update_user(session=session, user=user, now=console.clock(), active=active)
+
+    assert (await client.get("/console/")).status_code == 303
+    assert (await sign_in(client, EMAILS["viewer"], PASSWORD)).status_code == 303
+
+
 async def test_behind_https_the_cookie_is_secure(settings: Settings, app_client: AppClient) -> None:
     https = settings.model_copy(update={"public_url": "https://support.example.com"})
 
