@@ -16,6 +16,8 @@ from workflows.store import upgrade_database
 PING_ID = "support-agent-ping"
 INBOUND_ID = "support-agent-handle-inbound-message"
 APPROVAL_ID = "support-agent-handle-approval"
+RESEND_ID = "support-agent-resend-decisions"
+SWEEP_ID = "support-agent-sweep-approvals"
 
 
 def _signed(body: bytes = b"") -> dict[str, str]:
@@ -90,9 +92,12 @@ async def test_put_api_inngest_registers_the_functions_with_the_engine(
         f"{INBOUND_ID}-failure",
         APPROVAL_ID,
         f"{APPROVAL_ID}-failure",
-        "support-agent-resend-decisions",
-        "support-agent-sweep-approvals",
+        RESEND_ID,
+        SWEEP_ID,
     }
+    # Standard cron syntax, which Inngest and the embedded engine both schedule.
+    assert functions[RESEND_ID]["triggers"] == [{"cron": "* * * * *"}]
+    assert functions[SWEEP_ID]["triggers"] == [{"cron": "* * * * *"}]
     assert functions[INBOUND_ID]["triggers"] == [{"event": INBOUND_RECEIVED}]
     # One run per conversation at a time: later messages wait and then see the whole thread.
     assert functions[INBOUND_ID]["concurrency"] == [

@@ -2,7 +2,9 @@
 
 The database decides: a compare-and-set moves the row `pending → approved|rejected` only while it
 is pending and unexpired, so of any number of concurrent clicks exactly one wins, and the event
-that resumes the run is sent only after that write committed.
+that resumes the run is sent only after that write committed. An accepted decision is always
+carried out: if its run missed the event or is gone, the crons in workflows/functions/recovery.py
+re-send it or start a fresh run for it.
 """
 
 from __future__ import annotations
@@ -164,7 +166,7 @@ async def _announce(
             )
         )
     except Exception as error:
-        # The row is decided; the waiting run re-reads it at its next check, so nothing is lost.
+        # The row is decided; the resend-decisions cron sends the event again, so nothing is lost.
         logger.warning(
             "decision on %s stored but not announced: %s", action_id, type(error).__name__
         )

@@ -51,8 +51,9 @@ from workflows.steps.replies import DraftResult
 logger = logging.getLogger(__name__)
 
 # While Slack refuses the card, the run checks (and tries the card) this often, not only at the
-# reminder and the deadline.
+# reminder and the deadline; at most CARD_RETRIES times, so an outage cannot multiply the steps.
 CARD_RETRY = timedelta(minutes=10)
+CARD_RETRIES = 18
 APPROVAL_RETRIES = OUTAGE_RETRIES  # outlives an outage of minutes
 REDRAFT_MAX_TURNS = 3
 
@@ -115,19 +116,22 @@ async def _wait_for_decision(
 ) -> DecisionState:
     """Read the row, and wait until it leaves `pending`: one wait per phase, not per slice."""
     check = functools.partial(check_decision, services, action_id, run_id=ctx.run_id)
+    card_retries = 0
     while True:
         state = await run_step(ctx, "check-decision", DecisionState, check)
         if state.status != "pending":
             return state
+        retry_card = state.card_failed and card_retries < CARD_RETRIES
+        card_retries += 1 if retry_card else 0
         await ctx.step.wait_for_event(
             "wait-for-decision",
             event=ACTION_DECIDED,
             if_exp=f"async.data.action_id == '{action_id}'",
-            timeout=wait_timeout(state),
+            timeout=wait_timeout(state, retry_card=retry_card),
         )
 
 
-def wait_timeout(state: DecisionState) -> timedelta:
+def wait_timeout(state: DecisionState, *, retry_card: bool = False) -> timedelta:
     """Until the reminder, the deadline or the next try of a refused card, whichever is first.
 
     Whole seconds, rounded up and at least one: the SDK refuses anything else, and waking a
@@ -136,7 +140,7 @@ def wait_timeout(state: DecisionState) -> timedelta:
     due = [state.seconds_left]
     if state.seconds_to_reminder is not None:
         due.append(state.seconds_to_reminder)
-    if state.card_failed:
+    if retry_card:
         due.append(CARD_RETRY.total_seconds())
     return timedelta(seconds=max(math.ceil(min(due)), 1))
 
