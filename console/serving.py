@@ -31,11 +31,12 @@ class _Server(uvicorn.Server):
 async def serve(settings: Settings, *, migrate: bool = True) -> None:
     """`support-agent serve`: migrate, then serve the app and, if embedded, the engine."""
     settings = with_generated_secrets(settings)
+    app = create_app(settings)  # refuses an unsafe set-up before the database is touched
     if migrate:
         await upgrade_database(settings.database_url)
     if settings.demo_app:
         await _seed_demo_app(settings)
-    configs = [_config(create_app(settings), settings.host, settings.port, settings)]
+    configs = [_config(app, settings.host, settings.port, settings)]
     if not settings.embedded_engine:
         await serve_together(configs)
         return
