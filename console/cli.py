@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from console.commands import apps, simulate, users
 from console.doctor import Status, run_checks
 from workflows.config import Settings
+from workflows.engine.logs import redact_event_keys
 from workflows.secrets import SecretsError, with_generated_secrets
 from workflows.store import current_revision, upgrade_database
 
@@ -30,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
+    redact_event_keys()  # httpx logs each event's URL, and the event key is in it
     command: Command = args.command
     try:
         return command(settings, args)

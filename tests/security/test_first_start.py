@@ -37,6 +37,22 @@ def test_doctor_reads_the_keys_and_reports_the_signed_engine_and_a_ping_ok(
     assert lines["engine"].startswith("ok"), result.stdout + result.stderr
     assert lines["ping"].startswith("ok"), result.stdout + result.stderr
     assert result.returncode == 0
+    assert served.secret("INNGEST_EVENT_KEY") not in result.stdout + result.stderr
+
+
+def test_simulate_signs_with_the_generated_secret_and_no_key_reaches_the_log(
+    served: Served,
+) -> None:
+    result = run_command(
+        served.environment, "simulate", "inbound", "--subject", "Hello", "--body", "Hi there"
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "202 Accepted" in result.stdout
+    log = served.log()
+    assert "/e/[redacted]" in log  # the app's own request line, as httpx logs it
+    assert served.secret("INNGEST_EVENT_KEY") not in log + result.stderr
+    assert served.secret("FRONT_APP_SECRET") not in log + result.stderr
 
 
 def test_the_public_placeholder_is_refused_as_a_secret(tmp_path: Path) -> None:
