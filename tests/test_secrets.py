@@ -45,6 +45,13 @@ def test_a_configured_secret_wins_over_the_generated_one(tmp_path: Path) -> None
     assert settings.front_webhook_secret == "from-front"
 
 
+def test_an_external_inngest_keeps_its_own_event_key(tmp_path: Path) -> None:
+    settings = with_generated_secrets(_settings(tmp_path, inngest_base_url="http://inngest:8288"))
+
+    assert settings.inngest_event_key is None  # the SDK then says it is missing
+    assert settings.console_secret_key
+
+
 def test_reading_without_creating_leaves_a_new_install_without_secrets(tmp_path: Path) -> None:
     settings = with_generated_secrets(_settings(tmp_path), create=False)
 
