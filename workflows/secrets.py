@@ -70,7 +70,7 @@ def with_generated_secrets(settings: Settings, *, create: bool = True) -> Settin
     unset = {
         name.lower(): value
         for name, value in stored.items()
-        if name in wanted and getattr(settings, name.lower()) is None
+        if name in wanted and not getattr(settings, name.lower())  # empty counts as unset
     }
     return settings.model_copy(update=unset)
 
