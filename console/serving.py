@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
+import time
 from collections.abc import AsyncIterator, Iterator
 
 import uvicorn
 from starlette.types import ASGIApp
 
 from console.app import create_app
+from workflows.client import create_inngest_client
 from workflows.config import Settings
 from workflows.engine import Engine
 from workflows.engine.logs import redact_event_keys
 from workflows.integrations.registry import seed_demo_app
-from workflows.secrets import with_generated_secrets
+from workflows.secrets import require_signed_serving, with_generated_secrets
 from workflows.store import create_engine, session_factory, upgrade_database
+
+log = logging.getLogger("support_agent.serve")
 
 
 class _Server(uvicorn.Server):
@@ -30,19 +35,37 @@ class _Server(uvicorn.Server):
 
 async def serve(settings: Settings, *, migrate: bool = True) -> None:
     """`support-agent serve`: migrate, then serve the app and, if embedded, the engine."""
+    started = time.monotonic()
     settings = with_generated_secrets(settings)
-    app = create_app(settings)  # refuses an unsafe set-up before the database is touched
+    # Refuse an unsafe set-up before the database is touched.
+    require_signed_serving(settings, signed=create_inngest_client(settings).is_production)
     if migrate:
         await upgrade_database(settings.database_url)
     if settings.demo_app:
         await _seed_demo_app(settings)
-    configs = [_config(app, settings.host, settings.port, settings)]
     if not settings.embedded_engine:
-        await serve_together(configs)
+        await serve_together(
+            [_config(create_app(settings), settings.host, settings.port, settings)]
+        )
         return
     async with running_engine(settings) as engine:
-        configs.append(_config(engine.asgi, settings.engine_host, settings.engine_port, settings))
-        await serve_together(configs)
+        # Until the engine has the app's functions, the app refuses work and says not ready.
+        app = create_app(settings, ready=lambda: engine.ready)
+        configs = [
+            _config(app, settings.host, settings.port, settings),
+            _config(engine.asgi, settings.engine_host, settings.engine_port, settings),
+        ]
+        announce = asyncio.create_task(_announce_ready(engine, started), name="announce-ready")
+        try:
+            await serve_together(configs)
+        finally:
+            announce.cancel()
+
+
+async def _announce_ready(engine: Engine, started: float) -> None:
+    await engine.synced.wait()
+    elapsed = time.monotonic() - started
+    log.info("ready %.2fs after start: %d functions registered", elapsed, len(engine.functions))
 
 
 async def _seed_demo_app(settings: Settings) -> None:

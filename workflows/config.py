@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workflows.durations import Duration
+
 PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - an old documented placeholder, always refused
 
 
@@ -59,9 +61,10 @@ class Settings(BaseSettings):
     # Seed the built-in demo app (inbox inb_demo) at start; turn off once real apps exist.
     demo_app: bool = True
 
-    approval_timeout: timedelta = Field(default=timedelta(hours=24))
+    # Seconds, ISO 8601 or Inngest-style (`24h`, `1h30m`); whole seconds only (workflows.durations).
+    approval_timeout: Duration = Field(default=timedelta(hours=24))
     # Remind approvers in the card's thread this long before an action expires; unset, never.
-    approval_reminder: timedelta | None = None
+    approval_reminder: Duration | None = None
     # Unset: generated on first start into SECRETS_FILE (see workflows/secrets.py).
     console_secret_key: str | None = None
     secrets_file: str | None = None

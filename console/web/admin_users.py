@@ -14,8 +14,9 @@ from starlette.routing import Route
 from console.web.passwords import WeakPassword, hash_password
 from console.web.rendering import flash, render
 from console.web.security import SignedIn, services_of, signed_in
+from workflows.names import ROLES, Role
 from workflows.store.crud import record_audit
-from workflows.store.users import ROLES, Role, create_user, get_user, list_users, update_user
+from workflows.store.users import create_user, get_user, list_users, update_user
 
 USERS_PATH = "/console/admin/users"
 

@@ -11,6 +11,7 @@ from workflows.config import Settings
 from workflows.engine.protocol import canonical_json, sign
 from workflows.events import INBOUND_RECEIVED
 from workflows.functions.ping import PING_EVENT
+from workflows.store import upgrade_database
 
 PING_ID = "support-agent-ping"
 INBOUND_ID = "support-agent-handle-inbound-message"
@@ -28,14 +29,15 @@ def _pointed_at(stand_in: StandIn, settings: Settings) -> Settings:
     return settings.model_copy(update={"engine_port": port})
 
 
-async def test_healthz_reports_a_reachable_database(
+async def test_healthz_reports_a_ready_app_on_a_writable_database(
     app_client: AppClient, settings: Settings
 ) -> None:
+    await upgrade_database(settings.database_url)
     async with app_client(settings) as client:
         response = await client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "db": True}
+    assert response.json() == {"ok": True, "ready": True, "db": True}
 
 
 async def test_healthz_is_503_when_the_database_is_unreachable(
@@ -49,7 +51,12 @@ async def test_healthz_is_503_when_the_database_is_unreachable(
         response = await client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json() == {"ok": False, "db": False, "error": "ConnectionRefusedError"}
+    assert response.json() == {
+        "ok": False,
+        "ready": True,
+        "db": False,
+        "error": "ConnectionRefusedError",
+    }
 
 
 async def test_get_api_inngest_describes_the_served_functions(

@@ -151,7 +151,7 @@ async def test_serve_with_an_external_inngest_runs_the_web_app_alone(
             server.kill()
             await server.wait()
 
-    assert health.json() == {"ok": True, "db": True}
+    assert health.json() == {"ok": True, "ready": True, "db": True}
     assert server_exit == 0
 
 

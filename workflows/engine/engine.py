@@ -29,7 +29,12 @@ from workflows.engine.store import Job, Store, connect, new_id
 
 log = logging.getLogger(__name__)
 JOB_FAILURE_DELAY = 5.0
+# The app usually answers within moments of the engine starting: retry soon, then every second.
+SYNC_FIRST_RETRY_SECONDS = 0.05
 SYNC_RETRY_SECONDS = 1.0
+# An event that arrives before the functions are known waits this long between looks (and is
+# released at once when they are registered).
+HOLD_EVENT_SECONDS = 1.0
 
 
 class Engine:
@@ -83,6 +88,15 @@ class Engine:
         return create_api(self)
 
     @property
+    def ready(self) -> bool:
+        """Whether events may be dispatched: the functions they would start are known.
+
+        With apps to sync, that is once they have registered in this process (functions kept
+        from an earlier start may be stale); otherwise once any function is registered.
+        """
+        return self.synced.is_set() if self.app_urls else bool(self.functions)
+
+    @property
     def progress(self) -> asyncio.Event:
         """Set each time a job finishes: lets a caller wait for work instead of for time."""
         return self._scheduler.progress
@@ -116,15 +130,38 @@ class Engine:
             response = await self._http.put(url, headers=headers)
             response.raise_for_status()
         self.synced.set()
+        await self._release_held_events()
 
     async def _sync_until_done(self) -> None:
+        delay = SYNC_FIRST_RETRY_SECONDS
         while True:
             try:
                 await self.sync_apps()
                 return
             except httpx.HTTPError as err:
-                log.info("app not synced yet (%s); retrying", err)
-                await asyncio.sleep(SYNC_RETRY_SECONDS)
+                level = logging.INFO if delay == SYNC_FIRST_RETRY_SECONDS else logging.DEBUG
+                log.log(level, "app not synced yet (%s); retrying", type(err).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, SYNC_RETRY_SECONDS)
+
+    async def _hold_event(self, job: Job) -> None:
+        """Keep an event until the functions it may start are registered: never drop it."""
+        async with self.store.transaction() as conn:
+            await conn.execute(
+                update(schema.jobs)
+                .where(schema.jobs.c.id == job.id)
+                .values(available_at=self.clock.now() + HOLD_EVENT_SECONDS)
+            )
+
+    async def _release_held_events(self) -> None:
+        now = self.clock.now()
+        async with self.store.transaction() as conn:
+            await conn.execute(
+                update(schema.jobs)
+                .where(schema.jobs.c.kind == "event", schema.jobs.c.available_at > now)
+                .values(available_at=now)
+            )
+        self._scheduler.wake()
 
     async def accept_events(self, events: list[dict[str, Any]]) -> list[str]:
         """Store events durably (each id at most once a day) and return their ids."""
@@ -164,7 +201,7 @@ class Engine:
         for fn_id in [k for k, fn in self.functions.items() if fn.app_name == app_name]:
             del self.functions[fn_id]
         self.functions.update({fn.id: fn for fn in functions})
-        self._scheduler.wake()
+        await self._release_held_events()
 
     async def _slots_for(self, job: Job) -> list[tuple[str, int]]:
         if job.kind != "call" or job.run_id is None:
@@ -176,6 +213,9 @@ class Engine:
         try:
             if job.kind == "call":
                 await self._executor.call(job)
+                return
+            if job.kind == "event" and not self.ready:
+                await self._hold_event(job)
                 return
             async with self._dispatch_lock, self.store.transaction() as conn:
                 now = self.clock.now()

@@ -21,9 +21,10 @@ from tests.stand_in import StandIn
 from workflows.config import Settings
 from workflows.integrations.demo_app import DEMO_APP_ID, DEMO_INBOX_ID
 from workflows.integrations.registry import seed_demo_app
+from workflows.names import Role
 from workflows.store import upgrade_database
 from workflows.store.models import Action, Conversation, Draft, InboxMessage
-from workflows.store.users import Role, create_user
+from workflows.store.users import create_user
 
 PASSWORD = "correct horse battery"
 # Hashed once: argon2 is slow on purpose, and every test signs people in.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
+
 from tests.console.conftest import AppClient
 from tests.console.web.conftest import EMAILS, PASSWORD, Console, csrf_of, sign_in
 from workflows.config import Settings
@@ -89,6 +91,21 @@ async def test_sign_out_ends_the_session(console: Console) -> None:
     assert response.status_code == 303
     assert response.headers["location"] == "/console/login"
     assert (await client.get("/console/")).status_code == 303
+
+
+async def test_a_copy_of_the_cookie_stops_working_after_sign_out(console: Console) -> None:
+    client = await console.signed_in("viewer")
+    copy = console.client()
+    copy.cookies = httpx.Cookies(client.cookies)
+    assert (await copy.get("/console/")).status_code == 200
+    token = csrf_of((await client.get("/console/")).text)
+
+    await client.post("/console/logout", data={"csrf_token": token})
+
+    assert (await copy.get("/console/")).status_code == 303
+    assert (await sign_in(client, EMAILS["viewer"], PASSWORD)).status_code == 303
+    assert (await client.get("/console/")).status_code == 200
+    assert (await copy.get("/console/")).status_code == 303  # a new session revives no old one
 
 
 async def test_a_stolen_cookie_stops_working_when_the_password_changes(console: Console) -> None:

@@ -1,0 +1,68 @@
+"""`POST /slack/interactions` is served only with a signing secret, and never reads a huge body."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.app import MAX_BODY_BYTES
+from console.slack.handler import NOT_CONFIGURED
+from tests.console.conftest import AppClient
+from tests.console.slack_requests import SECRET
+from workflows.config import Settings
+
+
+@pytest.mark.parametrize(
+    "slack",
+    [
+        {"slack_bot_token": "xoxb-test"},
+        {"slack_signing_secret": SECRET},
+        {},
+    ],
+    ids=["token-without-signing-secret", "signing-secret-without-token", "neither"],
+)
+async def test_slack_is_not_served_without_both_a_token_and_a_signing_secret(
+    app_client: AppClient, settings: Settings, slack: dict[str, str]
+) -> None:
+    async with app_client(settings.model_copy(update=slack)) as client:
+        response = await client.post(
+            "/slack/interactions",
+            content=b"payload=%7B%7D",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+
+    assert response.status_code == 503
+    assert response.text == NOT_CONFIGURED
+
+
+def _configured(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={"slack_bot_token": "xoxb-test", "slack_signing_secret": SECRET}
+    )
+
+
+async def test_a_body_over_one_mebibyte_is_refused_before_it_is_read(
+    app_client: AppClient, settings: Settings
+) -> None:
+    async with app_client(_configured(settings)) as client:
+        response = await client.post(
+            "/slack/interactions",
+            content=b"x" * (MAX_BODY_BYTES + 1),
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+
+    assert MAX_BODY_BYTES == 1024 * 1024
+    assert response.status_code == 413
+
+
+async def test_a_body_of_exactly_one_mebibyte_reaches_the_signature_check(
+    app_client: AppClient, settings: Settings
+) -> None:
+    async with app_client(_configured(settings)) as client:
+        response = await client.post(
+            "/slack/interactions",
+            content=b"x" * MAX_BODY_BYTES,
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+
+    # Unsigned, so Bolt refuses it: the size alone did not.
+    assert response.status_code == 401
