@@ -66,7 +66,7 @@ async def test_get_api_inngest_describes_the_served_functions(
         response = await client.get("/api/inngest", headers=_signed())
 
     assert response.status_code == 200
-    assert response.json()["function_count"] == 3
+    assert response.json()["function_count"] == 5
 
 
 async def test_put_api_inngest_registers_the_functions_with_the_engine(
@@ -89,6 +89,8 @@ async def test_put_api_inngest_registers_the_functions_with_the_engine(
         f"{INBOUND_ID}-failure",
         APPROVAL_ID,
         f"{APPROVAL_ID}-failure",
+        "support-agent-resend-decisions",
+        "support-agent-sweep-approvals",
     }
     assert functions[INBOUND_ID]["triggers"] == [{"event": INBOUND_RECEIVED}]
     # One run per conversation at a time: later messages wait and then see the whole thread.
