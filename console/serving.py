@@ -13,11 +13,12 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from console.app import create_app
+from workflows.client import create_inngest_client
 from workflows.config import Settings
 from workflows.engine import Engine
 from workflows.engine.logs import redact_event_keys
 from workflows.integrations.registry import seed_demo_app
-from workflows.secrets import with_generated_secrets
+from workflows.secrets import require_signed_serving, with_generated_secrets
 from workflows.store import create_engine, session_factory, upgrade_database
 from workflows.store.users import list_users
 
@@ -37,6 +38,8 @@ async def serve(settings: Settings, *, migrate: bool = True) -> None:
     """`support-agent serve`: migrate, then serve the app and, if embedded, the engine."""
     started = time.monotonic()
     settings = with_generated_secrets(settings)
+    # Refuse an unsafe set-up before the database is touched.
+    require_signed_serving(settings, signed=create_inngest_client(settings).is_production)
     if migrate:
         await upgrade_database(settings.database_url)
     if settings.demo_app:

@@ -32,6 +32,9 @@ _GENERATORS: dict[str, Callable[[], str]] = {
     "FRONT_APP_SECRET": lambda: secrets.token_urlsafe(48),
 }
 
+# An external Inngest has keys of its own, which a generated one would only hide.
+_ENGINE_KEYS = {"ENGINE_SIGNING_KEY", "INNGEST_EVENT_KEY"}
+
 
 class SecretsError(Exception):
     """The secrets file cannot be trusted or read; the message says what to do."""
@@ -63,10 +66,11 @@ def with_generated_secrets(settings: Settings, *, create: bool = True) -> Settin
             stored = fresh
         else:
             stored = _read(path)
+    wanted = set(_GENERATORS) if settings.embedded_engine else set(_GENERATORS) - _ENGINE_KEYS
     unset = {
         name.lower(): value
         for name, value in stored.items()
-        if name in _GENERATORS and getattr(settings, name.lower()) is None
+        if name in wanted and not getattr(settings, name.lower())  # empty counts as unset
     }
     return settings.model_copy(update=unset)
 

@@ -28,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pydantic import ValidationError
 
     from workflows.config import Settings
+    from workflows.engine.logs import redact_event_keys
     from workflows.secrets import SecretsError
 
     try:
@@ -38,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
+    redact_event_keys()  # httpx logs each event's URL, and the event key is in it
     try:
         result: int = command(settings, args)
     except SecretsError as error:

@@ -80,7 +80,10 @@ async def check_engine(api: EngineApi, http: httpx.AsyncClient) -> Check:
         response = await http.get(url, headers=api.headers)
     except httpx.HTTPError as error:
         return Check("engine", Status.FAILING, f"{api.kind} unreachable at {api.url}: {error!r}")
-    if response.status_code in (401, 403) or response.status_code >= 500:
+    if response.status_code in (401, 403):
+        reason = "the signing key is not the engine's" if api.headers else "no signing key"
+        return Check("engine", Status.FAILING, f"HTTP {response.status_code} from {url}: {reason}")
+    if response.status_code >= 500:
         return Check("engine", Status.FAILING, f"HTTP {response.status_code} from {url}")
     return Check("engine", Status.OK, f"{api.kind} at {api.url}")
 

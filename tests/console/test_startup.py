@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 
 from console.app import create_app
-from console.doctor.durable import bearer_token
 from tests.console.front_requests import (
     SECRET,
     app_envelope,
@@ -28,10 +27,8 @@ from tests.console.front_requests import (
 )
 from tests.engine.harness import free_port
 from workflows.config import Settings
-
-ENGINE_SIGNING_KEY = "signkey-test-" + "5e" * 32
-# The engine's /v1 answers only to the bearer derived from its signing key, as Inngest's does.
-ENGINE_AUTHORIZATION = {"Authorization": f"Bearer {bearer_token(ENGINE_SIGNING_KEY)}"}
+from workflows.engine.protocol import hashed_signing_key
+from workflows.secrets import with_generated_secrets
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -64,13 +61,17 @@ async def _deliver_like_front(http: httpx.AsyncClient, url: str, body: bytes) ->
     return statuses
 
 
-async def _finished_run(http: httpx.AsyncClient, engine_url: str, event_id: str) -> Any:
+async def _finished_run(
+    http: httpx.AsyncClient, engine_url: str, event_id: str, settings: Settings
+) -> Any:
+    # The engine's API takes the hashed signing key `serve` generated into its secrets file.
+    key = with_generated_secrets(settings, create=False).engine_signing_key
+    assert key, "serve wrote no signing key"
+    bearer = {"authorization": f"Bearer {hashed_signing_key(key)}"}
     async with asyncio.timeout(60):
         while True:
-            response = await http.get(
-                f"{engine_url}/v1/events/{event_id}/runs", headers=ENGINE_AUTHORIZATION
-            )
-            runs = response.json()["data"]
+            url = f"{engine_url}/v1/events/{event_id}/runs"
+            runs = (await http.get(url, headers=bearer)).json()["data"]
             if runs and runs[0]["status"] != "Running":
                 return runs[0]
             await asyncio.sleep(0.1)
@@ -88,7 +89,6 @@ async def test_a_webhook_sent_the_first_instant_serve_answers_is_processed(
         "ENGINE_PORT": str(engine_port),
         "PUBLIC_URL": app_url,
         "FRONT_APP_SECRET": SECRET,
-        "ENGINE_SIGNING_KEY": ENGINE_SIGNING_KEY,
     }
     log_path = tmp_path / "serve.log"
     started = time.monotonic()
@@ -107,7 +107,10 @@ async def test_a_webhook_sent_the_first_instant_serve_answers_is_processed(
                 statuses = await _deliver_like_front(http, app_url, _demo_message("evt_first"))
             accepted_after = time.monotonic() - started
             health = await http.get(f"{app_url}/healthz")
-            run = await _finished_run(http, engine_url, "evt_first")
+            # Beside the SQLite file, or in serve's working directory: tmp_path either way.
+            secrets_file = str(tmp_path / "support-agent.secrets")
+            served = Settings(_env_file=None, database_url=database_url, secrets_file=secrets_file)
+            run = await _finished_run(http, engine_url, "evt_first", served)
     finally:
         server.terminate()
         async with asyncio.timeout(30):

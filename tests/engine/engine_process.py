@@ -27,15 +27,10 @@ class EngineProcess:
         app_url: str,
         port: int,
         log_path: Path,
-        signing_key: str | None = None,
-        event_key: str | None = None,
+        keys: tuple[str, str] | None = None,
     ) -> None:
         self.database_url = database_url
-        # The app verifies every call, so the engine signs with the app's key.
-        self.keys = [
-            *(["--signing-key", signing_key] if signing_key else []),
-            *(["--event-key", event_key] if event_key else []),
-        ]
+        self.keys = keys  # signing key and event key, for an app that serves only signed calls
         self.app_url = app_url
         self.port = port
         self.log_path = log_path
@@ -57,8 +52,9 @@ class EngineProcess:
             self.app_url,
             "--port",
             str(self.port),
-            *self.keys,
         ]
+        if self.keys:
+            command += ["--signing-key", self.keys[0], "--event-key", self.keys[1]]
         with self.log_path.open("ab") as log:
             log.write(f"--- start {self.starts}\n".encode())
             log.flush()
@@ -109,17 +105,11 @@ async def engine_process(
     port: int,
     log_path: Path,
     http: httpx.AsyncClient,
-    signing_key: str | None = None,
-    event_key: str | None = None,
+    keys: tuple[str, str] | None = None,
 ) -> AsyncIterator[EngineProcess]:
     """A started engine subprocess that is always killed on the way out."""
     engine = EngineProcess(
-        database_url=database_url,
-        app_url=app_url,
-        port=port,
-        log_path=log_path,
-        signing_key=signing_key,
-        event_key=event_key,
+        database_url=database_url, app_url=app_url, port=port, log_path=log_path, keys=keys
     )
     try:
         await engine.start(http)
