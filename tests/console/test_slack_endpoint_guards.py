@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from console.slack.handler import MAX_BODY_BYTES, NOT_CONFIGURED
+from console.slack.handler import MAX_BODY_BYTES, NOT_CONFIGURED, create_slack_handler
 from tests.console.conftest import AppClient
 from tests.console.slack_requests import SECRET
+from workflows.client import create_inngest_client
 from workflows.config import Settings
+from workflows.services import build_services
+from workflows.store import create_engine, session_factory
 
 
 @pytest.mark.parametrize(
@@ -65,3 +68,21 @@ async def test_a_body_of_exactly_one_mebibyte_reaches_the_signature_check(
 
     # Unsigned, so Bolt refuses it: the size alone did not.
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("api_url", ["http://127.0.0.1:9/api", "http://127.0.0.1:9/api/"])
+async def test_the_slack_client_calls_methods_under_the_configured_api_url(
+    settings: Settings, api_url: str
+) -> None:
+    configured = _configured(settings).model_copy(update={"slack_api_url": api_url})
+    db = create_engine(configured)
+    services = build_services(configured, session_factory(db))
+    try:
+        handler = create_slack_handler(configured, services, create_inngest_client(configured))
+
+        assert handler is not None
+        # Method names are appended to the base: one slash between, never two, never none.
+        assert handler.app.client.base_url == "http://127.0.0.1:9/api/"
+    finally:
+        await services.aclose()
+        await db.dispose()
