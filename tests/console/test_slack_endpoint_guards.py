@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from console.slack.handler import MAX_BODY_BYTES, NOT_CONFIGURED, create_slack_handler
@@ -83,6 +85,8 @@ async def test_the_slack_client_calls_methods_under_the_configured_api_url(
         assert handler is not None
         # Method names are appended to the base: one slash between, never two, never none.
         assert handler.app.client.base_url == "http://127.0.0.1:9/api/"
+        # Bolt's own messages (refused signatures, listener errors) go where the app's logs go.
+        assert handler.app.logger is logging.getLogger("support_agent.slack")
     finally:
         await services.aclose()
         await db.dispose()
