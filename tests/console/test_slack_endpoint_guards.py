@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -38,6 +40,23 @@ async def test_slack_is_not_served_without_both_a_token_and_a_signing_secret(
     assert response.text == NOT_CONFIGURED
 
 
+async def test_a_body_without_a_length_still_reaches_the_signature_check(
+    app_client: AppClient, settings: Settings
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"payload="
+        yield b"%7B%7D"
+
+    async with app_client(_configured(settings)) as client:
+        response = await client.post(
+            "/slack/interactions",
+            content=chunks(),
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+
+    assert response.status_code == 401
+
+
 def _configured(settings: Settings) -> Settings:
     return settings.model_copy(
         update={"slack_bot_token": "xoxb-test", "slack_signing_secret": SECRET}
@@ -56,6 +75,7 @@ async def test_a_body_over_one_mebibyte_is_refused_before_it_is_read(
 
     assert MAX_BODY_BYTES == 1024 * 1024
     assert response.status_code == 413
+    assert re.search(r"\b1 MiB\b", response.text), response.text
 
 
 async def test_a_body_of_exactly_one_mebibyte_reaches_the_signature_check(
