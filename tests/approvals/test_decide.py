@@ -299,3 +299,40 @@ async def test_a_decision_stands_when_the_engine_cannot_be_told(desk: Desk) -> N
 
     assert result.outcome == "decided"
     assert (await desk.action("act_1")).status == "approved"
+
+
+async def test_a_tool_without_editable_params_accepts_no_edit(desk: Desk) -> None:
+    await desk.add("act_1", tool="send_magic_link", params={"email": "katherine@example.com"})
+
+    result = await desk.decide("act_1", edits={"email": "eve@evil.test"})
+
+    assert result.message == "email cannot be changed for send_magic_link."
+
+
+async def test_every_param_that_may_not_change_is_named(desk: Desk) -> None:
+    await desk.add("act_1")
+
+    result = await desk.decide("act_1", edits={"reason": "x", "purchase_id": "pur_x"})
+
+    assert result.message == "purchase_id, reason cannot be changed for refund_purchase."
+
+
+async def test_an_edit_is_checked_against_the_customer_of_the_conversation(desk: Desk) -> None:
+    params = {"user_id": "usr_katherine", "new_email": "kj@example.com"}
+    await desk.add("act_1", tool="update_email", params=params)
+
+    result = await desk.decide("act_1", edits={"new_email": "katherine.j@example.com"})
+
+    assert result.outcome == "decided"
+    assert (await desk.action("act_1")).params["new_email"] == "katherine.j@example.com"
+
+
+async def test_an_edit_on_a_conversation_that_is_gone_finds_no_customer(desk: Desk) -> None:
+    await desk.add("act_1", conversation_id="cnv_gone")
+
+    result = await desk.decide("act_1", edits={"amount_cents": 100})
+
+    assert (result.outcome, result.message) == (
+        "invalid",
+        "The policy refuses the edited action: the purchase does not belong to this customer.",
+    )
