@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -336,3 +337,34 @@ async def test_an_edit_on_a_conversation_that_is_gone_finds_no_customer(desk: De
         "invalid",
         "The policy refuses the edited action: the purchase does not belong to this customer.",
     )
+
+
+async def test_a_refused_approver_is_logged_with_who_and_what(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    await desk.add("act_1")
+
+    with caplog.at_level(logging.INFO, logger="workflows.approvals.decisions"):
+        await desk.decide("act_1", approver=EVE)
+
+    assert [
+        r.getMessage() for r in caplog.records if r.name == "workflows.approvals.decisions"
+    ] == ["slack U0EVE may not decide act_1"]
+
+
+async def test_an_unannounced_decision_is_logged_without_the_error_text(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    await desk.add("act_1")
+    desk.events.reply("POST", EVENTS, status=500, body={"error": "secret detail"})
+
+    with caplog.at_level(logging.WARNING, logger="workflows.approvals.decisions"):
+        await desk.decide("act_1")
+
+    [message] = [
+        r.getMessage() for r in caplog.records if r.name == "workflows.approvals.decisions"
+    ]
+    assert message.startswith("decision on act_1 stored but not announced: ")
+    error_name = message.rpartition(": ")[2]
+    assert error_name.isidentifier()
+    assert error_name != "NoneType"
