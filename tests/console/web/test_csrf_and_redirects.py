@@ -78,3 +78,30 @@ async def test_a_session_without_a_token_refuses_every_form(console: Console) ->
     response = await client.post("/console/login", data={"csrf_token": ""})
 
     assert response.status_code == 403
+
+
+async def test_a_refusal_says_why_in_plain_text(console: Console) -> None:
+    viewer = await console.signed_in("viewer")
+    token = csrf_of((await viewer.get("/console/")).text)
+
+    forged = await viewer.post("/console/logout", data={"csrf_token": "forged"})
+    above = await viewer.post("/console/admin/users", data={"csrf_token": token})
+
+    assert forged.status_code == above.status_code == 403
+    assert forged.text == ("403 Forbidden: The form had expired or did not come from this console.")
+    assert above.text == "403 Forbidden: This needs the admin role; you are a viewer."
+
+
+async def test_nobody_is_sent_to_sign_in_from_a_page_and_refused_elsewhere(
+    console: Console,
+) -> None:
+    client = console.client()
+
+    page = await client.get("/console/history")
+    stream = await client.get("/console/queue/stream", headers={"accept": "text/event-stream"})
+    form = await client.post("/console/logout")
+
+    assert page.status_code == 303
+    assert page.headers["location"] == "/console/login?next=%2Fconsole%2Fhistory"
+    assert (stream.status_code, stream.text) == (401, "401 Unauthorized: sign in first.")
+    assert (form.status_code, form.text) == (401, "401 Unauthorized: sign in first.")
