@@ -90,8 +90,15 @@ async def add_console_user(server: ServeProcess) -> None:
 async def shared_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
-    """An empty database for the shared desk: a SQLite file, and PostgreSQL when configured."""
-    if request.param == "sqlite":
+    """An empty database for the shared desk."""
+    async with _database(request.param, tmp_path_factory) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def _database(kind: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """A SQLite file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set."""
+    if kind == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'desk.db'}"
         return
     base = os.environ.get("TEST_DATABASE_URL")
@@ -129,8 +136,7 @@ async def opened_desk(
             yield Desk(server, front, slack, shop, http, console)
         finally:
             server.kill()
-            if shop.hold_answers is not None:
-                shop.hold_answers.set()
+            shop.release_all()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -147,12 +153,23 @@ async def desk(
         yield desk
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def fresh_desk(
-    database_url: str, tmp_path: Path, outside: tuple[FrontStandIn, TimedSlack, ShopStandIn]
+@pytest_asyncio.fixture(scope="module", loop_scope="session", params=["sqlite", "postgresql"])
+async def own_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """An empty database for one module's own desk."""
+    async with _database(request.param, tmp_path_factory) as url:
+        yield url
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def own_desk(
+    own_database: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    outside: tuple[FrontStandIn, TimedSlack, ShopStandIn],
 ) -> AsyncIterator[Desk]:
-    """A desk of its own, migrated and with the product registered, but not started."""
-    async with opened_desk(database_url, tmp_path, outside) as desk:
+    """A desk for one module, migrated and with the product registered, but not started."""
+    async with opened_desk(own_database, tmp_path_factory.mktemp("own"), outside) as desk:
         await desk.server.command("db", "upgrade")
         await register_shop(desk.server, desk.shop)
         yield desk
@@ -162,6 +179,6 @@ async def fresh_desk(
 def _server_logs_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
     """The servers' recent logs, printed after each test; pytest shows them only on failure."""
     yield
-    for name in ("desk", "fresh_desk"):
+    for name in ("desk", "own_desk"):
         if name in request.fixturenames:
             print(f"--- {name}:", request.getfixturevalue(name).server.log())

@@ -30,6 +30,8 @@ FRONT_SECRET = "front-app-secret-for-e2e"
 SLACK_SECRET = "slack-signing-secret-for-e2e"
 CONSOLE_EMAIL = "lee@example.com"
 CONSOLE_PASSWORD = "a-long-console-password-for-e2e"
+# Seconds for a decision or an outcome to reach every system; well under one normally.
+SETTLE = 10.0
 POLL = 0.05
 CONSOLE_POLL = 0.5
 T = TypeVar("T")
@@ -141,7 +143,7 @@ class Desk:
 
     # --- Slack: a person decides
 
-    async def card(self, customer_email: str, *, within: float = 60, read: float = 0) -> Card:
+    async def card(self, customer_email: str, *, within: float = 20, read: float = 0) -> Card:
         """The customer's approval card once posted, and `read` seconds more, as people read."""
 
         async def posted() -> Card | None:

@@ -12,12 +12,11 @@ import pytest_asyncio
 
 from tests.e2e.conftest import APPROVAL_SECONDS
 from tests.e2e.defects import CRASHING_WAIT
-from tests.e2e.desk import Desk
+from tests.e2e.desk import SETTLE, Desk
 from tests.e2e.slack import Card
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ASK = "Hi, please refund my lifetime licence, I no longer need it."
-SETTLE = 20.0
 # How late the expiry may show on the card: the engine's timer plus the card's update.
 EXPIRY_GRACE = 5.0
 
