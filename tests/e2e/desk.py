@@ -168,16 +168,32 @@ class Desk:
         await self._interact(payload)
         return name
 
-    async def submit(self, button: str, card: Card, values: dict[str, str]) -> httpx.Response:
-        """Click Reject or Edit, then fill in and submit the modal it opens."""
+    async def submit(self, button: str, card: Card, values: dict[str, str]) -> float:
+        """Click Reject or Edit, then fill in and submit the modal it opens. Returns when the
+        decision was sent: the submission, or the click when it was refused (no modal)."""
         opened = len(self.slack.views)
-        await self.click(card, button)
+        clicked_at = time.time()
+        name = await self.click(card, button)
 
-        async def modal() -> dict[str, object] | None:
-            return self.slack.views[opened] if len(self.slack.views) > opened else None
+        async def modal_or_refusal() -> dict[str, object] | None:
+            if self.slack.responses.get(name):
+                return {}  # told why not (expired, decided already): no modal
+            # Other modals may open meanwhile: this one names the card's action.
+            return next(
+                (
+                    view
+                    for view in self.slack.views[opened:]
+                    if card.action_id in str(view.get("private_metadata"))
+                ),
+                None,
+            )
 
-        view = await until(modal, within=10, what=f"the {button} modal")
-        return await self._interact(submission(view, user=ANN, values=values))
+        view = await until(modal_or_refusal, within=SETTLE, what=f"the {button} modal")
+        if not view:
+            return clicked_at
+        sent_at = time.time()
+        await self._interact(submission(view, user=ANN, values=values))
+        return sent_at
 
     async def _interact(self, payload: dict[str, object]) -> httpx.Response:
         body, headers = signed(payload, secret=SLACK_SECRET)
