@@ -16,7 +16,7 @@ import pytest
 
 from tests.e2e.conftest import APPROVAL_SECONDS
 from tests.e2e.defects import CRASHING_WAIT
-from tests.e2e.desk import CONSOLE_POLL, TERMINAL, Desk, Item
+from tests.e2e.desk import CONSOLE_POLL, TERMINAL, Desk, Item, until
 from tests.e2e.shop import PRICE_CENTS, purchase_of
 from tests.e2e.slack import Card
 from tests.e2e.soak_figures import Outcome, figures, save
@@ -95,7 +95,7 @@ async def test_forty_random_decisions_keep_every_promise(desk: Desk) -> None:
         tasks = [group.create_task(_play(desk, plan, start)) for plan in schedule]
     stories = [task.result() for task in tasks]
     ends = max(story.latest for story in stories) + ENDED_WITHIN
-    items = [await _ended(desk, story.card.action_id, by=ends) for story in stories]
+    items = [await _ended(desk, story.card, by=ends) for story in stories]
     outcomes = [
         _outcome(desk, plan, story, item)
         for plan, story, item in zip(schedule, stories, items, strict=True)
@@ -112,11 +112,15 @@ async def test_forty_random_decisions_keep_every_promise(desk: Desk) -> None:
     assert broken == []
 
 
-async def _ended(desk: Desk, action_id: str, *, by: float) -> Item:
-    """The action's page once it has ended, or as it stands at `by` if it has not."""
-    while (item := await desk.item(action_id)).status not in TERMINAL and time.time() < by:
-        await asyncio.sleep(CONSOLE_POLL)
-    return item
+async def _ended(desk: Desk, card: Card, *, by: float) -> Item:
+    """The action's page once it has ended and its card says so, or as it stands at `by`."""
+
+    async def ended() -> Item | None:
+        item = await desk.item(card.action_id)
+        done = item.status in TERMINAL and not desk.slack.buttons(card)
+        return item if done or time.time() > by else None
+
+    return await until(ended, within=by - time.time() + 30, what="the page", every=CONSOLE_POLL)
 
 
 def _outcome(desk: Desk, plan: Plan, story: Story, item: Item) -> Outcome:
