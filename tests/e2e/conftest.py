@@ -36,10 +36,18 @@ from tests.integrations.slack_stand_in import CHANNEL
 from tests.integrations.slack_stand_in import TOKEN as SLACK_TOKEN
 
 APPROVAL_SECONDS = 8
+# A desk that is killed and restarted waits longer: a restart on a busy machine takes seconds.
+APPROVAL_SECONDS_ACROSS_RESTARTS = 300
 
 
 def environment(
-    database_url: str, workdir: Path, front: FrontStandIn, slack: TimedSlack, shop: ShopStandIn
+    database_url: str,
+    workdir: Path,
+    front: FrontStandIn,
+    slack: TimedSlack,
+    shop: ShopStandIn,
+    *,
+    approval_seconds: int = APPROVAL_SECONDS,
 ) -> dict[str, str]:
     """Everything `serve` reads, given explicitly: free ports, the stand-ins, fixed secrets."""
     port = free_port()
@@ -56,7 +64,7 @@ def environment(
             "LOG_LEVEL": "INFO",
             "DEMO_APP": "false",
             "KNOWLEDGE_DIR": str(workdir / "knowledge"),
-            "APPROVAL_TIMEOUT": f"PT{APPROVAL_SECONDS}S",
+            "APPROVAL_TIMEOUT": f"PT{approval_seconds}S",
             "CONSOLE_SECRET_KEY": "console-secret-key-for-e2e-tests-0123456789",
             "FRONT_API_TOKEN": FRONT_TOKEN,
             "FRONT_API_URL": front.url,
@@ -119,12 +127,19 @@ async def outside() -> AsyncIterator[tuple[FrontStandIn, TimedSlack, ShopStandIn
 
 @contextlib.asynccontextmanager
 async def opened_desk(
-    database_url: str, workdir: Path, outside: tuple[FrontStandIn, TimedSlack, ShopStandIn]
+    database_url: str,
+    workdir: Path,
+    outside: tuple[FrontStandIn, TimedSlack, ShopStandIn],
+    *,
+    approval_seconds: int = APPROVAL_SECONDS,
 ) -> AsyncIterator[Desk]:
     """A desk on this database whose server is not started yet; it is killed on the way out."""
     front, slack, shop = outside
+    settings = environment(
+        database_url, workdir, front, slack, shop, approval_seconds=approval_seconds
+    )
     server = ServeProcess(
-        environment=environment(database_url, workdir, front, slack, shop),
+        environment=settings,
         workdir=workdir,
         log_path=workdir / "serve.log",
     )
@@ -169,7 +184,10 @@ async def own_desk(
     outside: tuple[FrontStandIn, TimedSlack, ShopStandIn],
 ) -> AsyncIterator[Desk]:
     """A desk for one module, migrated and with the product registered, but not started."""
-    async with opened_desk(own_database, tmp_path_factory.mktemp("own"), outside) as desk:
+    workdir = tmp_path_factory.mktemp("own")
+    async with opened_desk(
+        own_database, workdir, outside, approval_seconds=APPROVAL_SECONDS_ACROSS_RESTARTS
+    ) as desk:
         await desk.server.command("db", "upgrade")
         await register_shop(desk.server, desk.shop)
         yield desk
