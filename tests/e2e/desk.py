@@ -115,11 +115,11 @@ class Desk:
         return conversation_id
 
     def draft(self, conversation_id: str) -> str | None:
+        """The conversation's newest draft (a rewrite may briefly leave the old one too)."""
         bodies = [
             d["body"] for d in self.front.drafts.values() if d["conversation_id"] == conversation_id
         ]
-        assert len(bodies) <= 1, bodies
-        return html.unescape(bodies[0]) if bodies else None
+        return html.unescape(bodies[-1]) if bodies else None
 
     async def draft_says(self, conversation_id: str, words: str, *, within: float) -> str:
         async def shown() -> str | None:

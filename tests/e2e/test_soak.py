@@ -26,7 +26,7 @@ SEED = 20261201
 ACTIONS = 40
 ARRIVALS = 16.0  # seconds over which the customers write in
 # Seconds after the last deadline by which every action must have ended: the promise is no
-# action pending more than a minute past its deadline, even on a machine this busy.
+# action pending more than a minute past its deadline, even on a busy machine.
 ENDED_WITHIN = 60.0
 ASK = "Hi, I would like a refund for my lifetime licence please."
 TERMINAL_ENTRIES = ("action.executed", "action.rejected", "action.expired", "action.failed")
