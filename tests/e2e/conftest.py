@@ -36,10 +36,18 @@ from tests.integrations.slack_stand_in import CHANNEL
 from tests.integrations.slack_stand_in import TOKEN as SLACK_TOKEN
 
 APPROVAL_SECONDS = 8
+# A desk that is killed and restarted waits longer: a restart on a busy machine takes seconds.
+APPROVAL_SECONDS_ACROSS_RESTARTS = 300
 
 
 def environment(
-    database_url: str, workdir: Path, front: FrontStandIn, slack: TimedSlack, shop: ShopStandIn
+    database_url: str,
+    workdir: Path,
+    front: FrontStandIn,
+    slack: TimedSlack,
+    shop: ShopStandIn,
+    *,
+    approval_seconds: int = APPROVAL_SECONDS,
 ) -> dict[str, str]:
     """Everything `serve` reads, given explicitly: free ports, the stand-ins, fixed secrets."""
     port = free_port()
@@ -56,7 +64,7 @@ def environment(
             "LOG_LEVEL": "INFO",
             "DEMO_APP": "false",
             "KNOWLEDGE_DIR": str(workdir / "knowledge"),
-            "APPROVAL_TIMEOUT": f"PT{APPROVAL_SECONDS}S",
+            "APPROVAL_TIMEOUT": f"PT{approval_seconds}S",
             "CONSOLE_SECRET_KEY": "console-secret-key-for-e2e-tests-0123456789",
             "FRONT_API_TOKEN": FRONT_TOKEN,
             "FRONT_API_URL": front.url,
@@ -90,8 +98,15 @@ async def add_console_user(server: ServeProcess) -> None:
 async def shared_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
-    """An empty database for the shared desk: a SQLite file, and PostgreSQL when configured."""
-    if request.param == "sqlite":
+    """An empty database for the shared desk."""
+    async with _database(request.param, tmp_path_factory) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def _database(kind: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """A SQLite file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set."""
+    if kind == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'desk.db'}"
         return
     base = os.environ.get("TEST_DATABASE_URL")
@@ -112,12 +127,19 @@ async def outside() -> AsyncIterator[tuple[FrontStandIn, TimedSlack, ShopStandIn
 
 @contextlib.asynccontextmanager
 async def opened_desk(
-    database_url: str, workdir: Path, outside: tuple[FrontStandIn, TimedSlack, ShopStandIn]
+    database_url: str,
+    workdir: Path,
+    outside: tuple[FrontStandIn, TimedSlack, ShopStandIn],
+    *,
+    approval_seconds: int = APPROVAL_SECONDS,
 ) -> AsyncIterator[Desk]:
     """A desk on this database whose server is not started yet; it is killed on the way out."""
     front, slack, shop = outside
+    settings = environment(
+        database_url, workdir, front, slack, shop, approval_seconds=approval_seconds
+    )
     server = ServeProcess(
-        environment=environment(database_url, workdir, front, slack, shop),
+        environment=settings,
         workdir=workdir,
         log_path=workdir / "serve.log",
     )
@@ -129,8 +151,7 @@ async def opened_desk(
             yield Desk(server, front, slack, shop, http, console)
         finally:
             server.kill()
-            if shop.hold_answers is not None:
-                shop.hold_answers.set()
+            shop.release_all()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -147,12 +168,26 @@ async def desk(
         yield desk
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def fresh_desk(
-    database_url: str, tmp_path: Path, outside: tuple[FrontStandIn, TimedSlack, ShopStandIn]
+@pytest_asyncio.fixture(scope="module", loop_scope="session", params=["sqlite", "postgresql"])
+async def own_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """An empty database for one module's own desk."""
+    async with _database(request.param, tmp_path_factory) as url:
+        yield url
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def own_desk(
+    own_database: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    outside: tuple[FrontStandIn, TimedSlack, ShopStandIn],
 ) -> AsyncIterator[Desk]:
-    """A desk of its own, migrated and with the product registered, but not started."""
-    async with opened_desk(database_url, tmp_path, outside) as desk:
+    """A desk for one module, migrated and with the product registered, but not started."""
+    workdir = tmp_path_factory.mktemp("own")
+    async with opened_desk(
+        own_database, workdir, outside, approval_seconds=APPROVAL_SECONDS_ACROSS_RESTARTS
+    ) as desk:
         await desk.server.command("db", "upgrade")
         await register_shop(desk.server, desk.shop)
         yield desk
@@ -162,6 +197,6 @@ async def fresh_desk(
 def _server_logs_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
     """The servers' recent logs, printed after each test; pytest shows them only on failure."""
     yield
-    for name in ("desk", "fresh_desk"):
+    for name in ("desk", "own_desk"):
         if name in request.fixturenames:
             print(f"--- {name}:", request.getfixturevalue(name).server.log())

@@ -30,6 +30,8 @@ FRONT_SECRET = "front-app-secret-for-e2e"
 SLACK_SECRET = "slack-signing-secret-for-e2e"
 CONSOLE_EMAIL = "lee@example.com"
 CONSOLE_PASSWORD = "a-long-console-password-for-e2e"
+# Seconds for a decision or an outcome to reach every system; well under one normally.
+SETTLE = 10.0
 POLL = 0.05
 CONSOLE_POLL = 0.5
 T = TypeVar("T")
@@ -72,6 +74,7 @@ class Desk:
     shop: ShopStandIn
     http: httpx.AsyncClient
     console: httpx.AsyncClient
+    late_acks: int = 0
 
     # --- Front: customers write in
 
@@ -112,11 +115,11 @@ class Desk:
         return conversation_id
 
     def draft(self, conversation_id: str) -> str | None:
+        """The conversation's newest draft (a rewrite may briefly leave the old one too)."""
         bodies = [
             d["body"] for d in self.front.drafts.values() if d["conversation_id"] == conversation_id
         ]
-        assert len(bodies) <= 1, bodies
-        return html.unescape(bodies[0]) if bodies else None
+        return html.unescape(bodies[-1]) if bodies else None
 
     async def draft_says(self, conversation_id: str, words: str, *, within: float) -> str:
         async def shown() -> str | None:
@@ -141,7 +144,7 @@ class Desk:
 
     # --- Slack: a person decides
 
-    async def card(self, customer_email: str, *, within: float = 60, read: float = 0) -> Card:
+    async def card(self, customer_email: str, *, within: float = 20, read: float = 0) -> Card:
         """The customer's approval card once posted, and `read` seconds more, as people read."""
 
         async def posted() -> Card | None:
@@ -166,16 +169,43 @@ class Desk:
         await self._interact(payload)
         return name
 
-    async def submit(self, button: str, card: Card, values: dict[str, str]) -> httpx.Response:
-        """Click Reject or Edit, then fill in and submit the modal it opens."""
+    async def submit(
+        self, button: str, card: Card, values: dict[str, str], *, late_ack_ok: bool = False
+    ) -> float:
+        """Click Reject or Edit, then fill in and submit the modal it opens. Returns when the
+        decision was sent: the submission, or the click when it was refused (no modal).
+
+        With `late_ack_ok`, a submission the server did not acknowledge in Slack's time (the
+        person sees an error; the decision may still be made) is counted, not a failure."""
         opened = len(self.slack.views)
-        await self.click(card, button)
+        clicked_at = time.time()
+        name = await self.click(card, button)
 
-        async def modal() -> dict[str, object] | None:
-            return self.slack.views[opened] if len(self.slack.views) > opened else None
+        async def modal_or_refusal() -> dict[str, object] | None:
+            if self.slack.responses.get(name):
+                return {}  # told why not (expired, decided already): no modal
+            # Other modals may open meanwhile: this one names the card's action.
+            return next(
+                (
+                    view
+                    for view in self.slack.views[opened:]
+                    if card.action_id in str(view.get("private_metadata"))
+                ),
+                None,
+            )
 
-        view = await until(modal, within=10, what=f"the {button} modal")
-        return await self._interact(submission(view, user=ANN, values=values))
+        view = await until(modal_or_refusal, within=SETTLE, what=f"the {button} modal")
+        if not view:
+            return clicked_at
+        sent_at = time.time()
+        body, headers = signed(submission(view, user=ANN, values=values), secret=SLACK_SECRET)
+        response = await self.http.post(
+            f"{self.server.url}/slack/interactions", content=body, headers=headers
+        )
+        if response.status_code != 200:
+            assert late_ack_ok, response.text
+            self.late_acks += 1
+        return sent_at
 
     async def _interact(self, payload: dict[str, object]) -> httpx.Response:
         body, headers = signed(payload, secret=SLACK_SECRET)

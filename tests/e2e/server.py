@@ -39,6 +39,7 @@ class ServeProcess:
         self.workdir = workdir
         self.log_path = log_path
         self.url = environment["PUBLIC_URL"]
+        self.engine_url = f"http://{environment['ENGINE_HOST']}:{environment['ENGINE_PORT']}"
         self.starts = 0
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -73,6 +74,10 @@ class ServeProcess:
                 stderr=subprocess.STDOUT,
             )
 
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     def check_alive(self) -> None:
         assert self._process is not None, "the server is not running"
         if self._process.poll() is not None:
@@ -90,12 +95,17 @@ class ServeProcess:
             raise AssertionError(f"serve not ready in {READY_LIMIT}s:\n{self.log()}") from None
 
     async def _healthy(self, http: httpx.AsyncClient) -> bool:
+        """Ready by `/healthz`, and the embedded engine knows the app's functions, where its
+        `/health` says so (other tests cover a server that answers before it is ready)."""
         self.check_alive()
         try:
-            response = await http.get(f"{self.url}/healthz")
+            app = await http.get(f"{self.url}/healthz")
+            engine = await http.get(f"{self.engine_url}/health")
         except httpx.TransportError:
             return False
-        return response.status_code == 200 and response.json().get("ready", True) is True
+        if app.status_code != 200 or app.json().get("ready", True) is not True:
+            return False
+        return engine.status_code != 200 or int(engine.json().get("functions", 1)) > 0
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as when the machine loses power."""

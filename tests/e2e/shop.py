@@ -35,6 +35,12 @@ class Refund:
     requests: int = 1
 
 
+@dataclass(frozen=True)
+class Hold:
+    reached: asyncio.Event
+    release: asyncio.Event
+
+
 class ShopStandIn(StandIn):
     """`async with ShopStandIn() as shop:` serves the contract on `shop.url`."""
 
@@ -44,10 +50,18 @@ class ShopStandIn(StandIn):
         self.refunds: dict[str, Refund] = {}
         self.refund_requests: list[dict[str, Any]] = []
         self.refused = 0
-        # While set, a refund is made and then its answer held back until the event is cleared.
-        self.hold_answers: asyncio.Event | None = None
-        self.answer_held = asyncio.Event()
+        self.holds: dict[str, Hold] = {}
         self._ids = itertools.count(1)
+
+    def hold_answer(self, purchase_id: str) -> Hold:
+        """The next refund of this purchase happens, but its answer waits for `release`."""
+        hold = Hold(reached=asyncio.Event(), release=asyncio.Event())
+        self.holds[purchase_id] = hold
+        return hold
+
+    def release_all(self) -> None:
+        for hold in self.holds.values():
+            hold.release.set()
 
     def executions(self, key: str) -> int:
         """How many refunds the key made happen (at most one, or the contract is broken)."""
@@ -107,11 +121,17 @@ class ShopStandIn(StandIn):
         }
         amount = int(payload["amount_cents"])
         self.refunds[key] = Refund(key, amount, time.time(), answer)
-        if self.hold_answers is not None and not self.hold_answers.is_set():
-            # The refund is done; the caller never hears so, as if it died mid-request.
-            self.answer_held.set()
-            await self.hold_answers.wait()
+        hold = self.holds.pop(str(payload["purchase_id"]), None)
+        if hold is not None:
+            # The refund is done; the caller does not hear so until released, if ever.
+            hold.reached.set()
+            await hold.release.wait()
         return web.json_response(answer)
+
+
+def purchase_of(email: str) -> str:
+    """The id of the one purchase of the customer with this address."""
+    return f"pur_{email.partition('@')[0]}"
 
 
 def _user(email: str) -> dict[str, Any] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from tests.integrations.slack_stand_in import Message, SlackStandIn
+
+_ADDRESS = re.compile(r"[\w.+-]+@example\.com")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class TimedSlack(SlackStandIn):
     def __init__(self) -> None:
         super().__init__()
         self.version_times: dict[tuple[str, str], list[float]] = defaultdict(list)
+        self.cards: dict[str, Card] = {}  # by the customer's address
 
     async def _handle(self, request: web.Request) -> web.Response:
         before = {place: len(message.history) for place, message in self.messages.items()}
@@ -36,19 +40,19 @@ class TimedSlack(SlackStandIn):
         for place, message in self.messages.items():
             new = len(message.history) - before.get(place, 0)
             self.version_times[place].extend([now] * new)
+            if place not in before and message.thread_ts is None:
+                self._index(place, message, now)
         return response
+
+    def _index(self, place: tuple[str, str], message: Message, posted_at: float) -> None:
+        action_id = _button_value(message.blocks)
+        if action_id is not None:
+            for customer in set(_ADDRESS.findall(json.dumps(message.blocks))):
+                self.cards[customer] = Card(action_id, place[0], place[1], posted_at)
 
     def card_for(self, customer_email: str) -> Card | None:
         """The approval card that names this customer, once posted."""
-        for place, message in self.messages.items():
-            first = message.history[0] if message.history else None
-            if message.thread_ts is not None or first is None:
-                continue
-            shown = json.dumps(first["blocks"])
-            action_id = _button_value(first["blocks"])
-            if customer_email in shown and action_id is not None:
-                return Card(action_id, place[0], place[1], self.version_times[place][0])
-        return None
+        return self.cards.get(customer_email)
 
     def shown(self, card: Card) -> str:
         """The card as Slack shows it now, fallback text and blocks, as one string."""

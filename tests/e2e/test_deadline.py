@@ -11,12 +11,11 @@ import pytest
 import pytest_asyncio
 
 from tests.e2e.conftest import APPROVAL_SECONDS
-from tests.e2e.desk import Desk
+from tests.e2e.desk import SETTLE, Desk
 from tests.e2e.slack import Card
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ASK = "Hi, please refund my lifetime licence, I no longer need it."
-SETTLE = 20.0
 # How late the expiry may show on the card: the engine's timer plus the card's update.
 EXPIRY_GRACE = 5.0
 
@@ -51,12 +50,11 @@ async def _pending(desk: Desk, customer: str) -> Pending:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def deadlines(desk: Desk) -> Deadlines:
     """Three actions asked for at once, so the three scenarios share one wait."""
-    early, undecided, late = await asyncio.gather(
-        _pending(desk, "dee-early@example.com"),
-        _pending(desk, "eli-undecided@example.com"),
-        _pending(desk, "fay-late@example.com"),
-    )
-    return Deadlines(early, undecided, late)
+    async with asyncio.TaskGroup() as group:
+        early = group.create_task(_pending(desk, "dee-early@example.com"))
+        undecided = group.create_task(_pending(desk, "eli-undecided@example.com"))
+        late = group.create_task(_pending(desk, "fay-late@example.com"))
+    return Deadlines(early.result(), undecided.result(), late.result())
 
 
 async def _sleep_until(moment: float) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.desk import Desk
+from tests.e2e.desk import SETTLE, Desk
 from tests.e2e.shop import PRICE_CENTS
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ASK = "Hello, I bought the lifetime licence by mistake. Can I get a refund please?"
-SETTLE = 20.0  # seconds for a decision to reach every system, on a busy machine
 READING = 1.0  # seconds a person looks at a card before deciding
 
 
