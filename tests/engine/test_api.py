@@ -13,6 +13,7 @@ from tests.engine.functions import Observed, build_suite
 from tests.engine.harness import EVENT_KEY, Harness, make_client, running_harness
 from workflows.engine import Engine, schema
 from workflows.engine.protocol import hashed_signing_key, sign
+from workflows.engine.server import main
 
 SIGNING_KEY = "signkey-test-" + "5f1e" * 16
 Suite = tuple[Harness, Observed]
@@ -198,3 +199,10 @@ async def test_an_undeclared_oversized_body_is_refused_without_being_read_whole(
 
     assert sent[0]["status"] == 413
     assert pulled <= 4  # stopped at the 3 MiB limit, not at the end of the body
+
+
+def test_the_engine_alone_refuses_to_listen_beyond_loopback_without_keys() -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--database-url", "sqlite+aiosqlite:///:memory:", "--host", "0.0.0.0"])  # noqa: S104
+
+    assert exit_info.value.code == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 
 import uvicorn
 
@@ -37,6 +38,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--signing-key")
     parser.add_argument("--event-key")
     args = parser.parse_args(argv)
+    if not (args.signing_key and args.event_key) and not _is_loopback(args.host):
+        # Without keys anyone who reaches the port may send events, register functions at
+        # their own URL and read every run's output.
+        parser.error(f"--host {args.host} needs --signing-key and --event-key")
     engine = Engine(
         database_url=args.database_url,
         app_urls=args.app_url,
@@ -44,3 +49,12 @@ def main(argv: list[str] | None = None) -> None:
         event_key=args.event_key,
     )
     asyncio.run(serve_engine(engine, host=args.host, port=args.port))
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
