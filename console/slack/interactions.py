@@ -82,7 +82,9 @@ class Buttons:
             return
         if result.outcome != "decided":
             await _tell(respond, result.message)
-            return
+            # Refused on fresh data, the action is closed: the card says so at once.
+            if result.outcome != "refused":
+                return
         await refresh_card(client, self.services, action_id, *_card_place(body))
 
     async def reject(

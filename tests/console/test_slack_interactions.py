@@ -25,6 +25,7 @@ from tests.stand_in import StandIn
 from workflows.approvals.view import load_action_view
 from workflows.config import Settings
 from workflows.events import ACTION_DECIDED
+from workflows.integrations.demo_app import DemoApp
 from workflows.integrations.registry import seed_demo_app
 from workflows.integrations.slack import SlackCards
 from workflows.store import upgrade_database
@@ -353,3 +354,21 @@ async def test_no_token_or_secret_is_ever_logged(
     assert "could not open a modal: internal_error" in caplog.text
     assert TOKEN not in caplog.text
     assert SECRET not in caplog.text
+
+
+async def test_an_approval_that_no_longer_holds_is_explained_and_the_card_says_so(
+    desk: Desk,
+) -> None:
+    # The team licence was refunded in full by phone since the card was posted.
+    await DemoApp(desk.sessions).refund(
+        purchase_id="pur_katherine_team", amount_cents=49900, reason="phone", idempotency_key="k"
+    )
+
+    await desk.send(desk.click("approve", ANN))
+
+    reply = await desk.told()
+    assert "the purchase is refunded and cannot be refunded again" in reply["text"]
+    await desk.updated()
+    assert "Refused on a fresh check" in desk.card()
+    assert '"actions"' not in desk.card()
+    assert (await desk.action()).status == "failed"

@@ -122,7 +122,7 @@ async def test_an_approval_clicked_after_the_licence_moved_is_refused_with_the_r
 
     answer = await click(stack, second.id)
 
-    assert answer.outcome != "decided"
+    assert answer.outcome == "refused"
     assert "the licence now belongs to bob@example.com" in answer.message
     run = await approval_run(stack, second.id)
     assert run["status"] == "Completed", run

@@ -48,7 +48,9 @@ class DecisionResult(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    outcome: Literal["decided", "already_decided", "expired", "forbidden", "invalid", "not_found"]
+    outcome: Literal[
+        "decided", "refused", "already_decided", "expired", "forbidden", "invalid", "not_found"
+    ]
     message: str
     status: str | None = None
     decided_by: str | None = None
@@ -259,4 +261,6 @@ async def _refuse_stale(
         )
     # The waiting run wakes, reads the failed row, and updates the card, draft and comment.
     await _announce(client, action_id, "approved", approver, error, {})
-    return DecisionResult(outcome="invalid", message=error, status="failed")
+    return DecisionResult(
+        outcome="refused", message=error, status="failed", decided_by=approver.name, decided_at=now
+    )
