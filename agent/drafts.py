@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict
 from agent.actions import ProposedAction
 from agent.claims import JudgedAction, claims_completion, false_claims, named_values
 from agent.context import ConversationContext
+from agent.letter import read_letter
 from agent.money import format_money
-from agent.offline import OFFLINE_LABEL
 from agent.result import AgentResult
 
 __all__ = [
@@ -151,15 +151,12 @@ def compose_draft(
     """The draft to save: the model's reply plus a true status line per action (by tool_use_id)."""
     actions = result.proposed_actions
     resolved = [(a, outcomes.get(a.tool_use_id, ActionOutcome(status="pending"))) for a in actions]
-    body = result.draft.strip()
-    banner = ""
-    if body.startswith(OFFLINE_LABEL):
-        banner, _, body = body.partition("\n")
-        body = body.strip()
-    if body and false_claims(body, [_judged(a, o, context) for a, o in resolved]):
-        body = NEUTRAL_OPENING
+    letter = read_letter(result.draft)
+    if letter.body and false_claims(letter.body, [_judged(a, o, context) for a, o in resolved]):
+        letter = letter.with_body(NEUTRAL_OPENING)
     lines = [status_line(o.applied_to(a), o, context=context) for a, o in resolved]
     # Two escalations or a repeated status would read oddly; keep the first of each sentence.
     unique = list(dict.fromkeys(line for line in lines if line))
-    parts = [banner, body or (NEUTRAL_OPENING if unique else HOLDING_REPLY), *unique]
-    return "\n\n".join(part for part in parts if part)
+    if not letter.body:
+        letter = letter.with_body(NEUTRAL_OPENING if unique else HOLDING_REPLY)
+    return letter.render(*unique)

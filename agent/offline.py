@@ -28,9 +28,11 @@ OFFLINE_MODEL = "offline"
 OFFLINE_LABEL = "[offline model]"
 OFFLINE_BANNER = f"{OFFLINE_LABEL} Written by the rule-based stand-in, not a language model."
 _REDRAFT = (
-    "<reply>Hello,\n\nThank you for your patience while we looked into this.</reply>\n"
+    "<reply>Hello,\n\nThank you for your patience while we looked into this.\n\n"
+    "Best regards,\nThe support team</reply>\n"
     f"<notes>{OFFLINE_BANNER} Rewrote the reply without the rejected action.</notes>"
 )
+SIGN_OFF = "Best regards,\nThe support team"
 _SENDER = re.compile(r"^Customer email: (.+)$", re.MULTILINE)
 
 
@@ -143,7 +145,7 @@ def respond(transcript: list[Mapping[str, Any]]) -> Message:
     logger.info("%s drafted a reply (intent %s, proposed %s)", OFFLINE_LABEL, intent, plan.tool)
     # The banner is for teammates: it goes in the notes, never in text a person might send.
     final = (
-        f"<reply>{_greeting(user)}\n\n{plan.reply}</reply>\n"
+        f"<reply>{_greeting(user)}\n\n{plan.reply}\n\n{SIGN_OFF}</reply>\n"
         f"<notes>{OFFLINE_BANNER} {plan.notes}</notes>"
     )
     return _message(turn, [{"type": "text", "text": final}], stop_reason="end_turn")

@@ -16,7 +16,6 @@ from agent.drafts import (
     compose_draft,
     status_line,
 )
-from agent.offline import OFFLINE_BANNER
 from agent.pricing import TokenUsage
 from agent.result import AgentResult
 from tests.agent.factories import conversation
@@ -103,11 +102,14 @@ def test_an_empty_reply_becomes_a_holding_reply() -> None:
     assert compose_draft(result(""), {}) == HOLDING_REPLY
 
 
-def test_the_offline_banner_stays_on_the_first_line() -> None:
-    body = f"{OFFLINE_BANNER}\n\nWe have refunded you."
+def test_status_lines_go_before_the_sign_off_and_a_false_claim_keeps_the_greeting() -> None:
+    body = "Hi Ann,\n\nWe have refunded you.\n\nBest regards,\nLee\nThe support team"
     draft = compose_draft(result(body, action("refund_purchase")), {}, context=CONTEXT)
-    assert draft.splitlines()[0] == OFFLINE_BANNER
-    assert "We have refunded" not in draft
+    paragraphs = draft.split("\n\n")
+    assert paragraphs[0] == "Hi Ann,"
+    assert paragraphs[1] == NEUTRAL_OPENING
+    assert paragraphs[2].startswith("Our team is reviewing your refund request")
+    assert paragraphs[3] == "Best regards,\nLee\nThe support team"
 
 
 def test_escalations_add_one_follow_up_line_and_refused_ones_none() -> None:

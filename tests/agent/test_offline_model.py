@@ -10,7 +10,7 @@ import pytest
 from agent.client import make_model_client
 from agent.context import ConversationContext
 from agent.loop import next_turn, run_agent
-from agent.offline import OFFLINE_LABEL, OFFLINE_MODEL, OfflineModel
+from agent.offline import OFFLINE_LABEL, OFFLINE_MODEL, SIGN_OFF, OfflineModel
 from agent.prompts import render_conversation
 from agent.redraft import rejection_notice
 from agent.result import AgentResult, AgentState
@@ -91,6 +91,7 @@ async def test_offline_scenario_end_to_end(
     assert [(a.tool, a.params) for a in result.proposed_actions] == [(tool, params)]
     assert result.outcome == "completed"
     assert result.draft.splitlines()[0] == "Hi Ann,"
+    assert result.draft.endswith(SIGN_OFF)
     assert OFFLINE_LABEL not in result.draft  # the banner is for teammates only
     assert result.reasoning.startswith(OFFLINE_LABEL)
     assert result.model == OFFLINE_MODEL
@@ -260,4 +261,4 @@ async def test_offline_escalation_reply_does_not_repeat_the_follow_up() -> None:
     result = await run_agent(context=context, model_client=OfflineModel())
 
     # The draft's status line for the escalation says a colleague will follow up; once is enough.
-    assert result.draft == "Hi Ann,\n\nThank you for writing to us."
+    assert result.draft == "Hi Ann,\n\nThank you for writing to us.\n\n" + SIGN_OFF
