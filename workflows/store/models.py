@@ -161,6 +161,8 @@ class Action(SQLModel, table=True):
     # Where the Slack card is, once posted; the console works without one.
     slack_channel: str | None = Field(default=None, max_length=64)
     slack_ts: str | None = Field(default=None, max_length=64)
+    # The approval run that took the outcome (decision, expiry or failure) up; only it acts on it.
+    taken_up_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 
@@ -222,14 +224,21 @@ class ConsoleUser(SQLModel, table=True):
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
     last_sign_in_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    # Remembered in the session cookie; raised by sign-out and password changes, which ends
+    # every session made before, copied cookies included.
+    session_generation: int = 0
 
 
-class SignInFailure(SQLModel, table=True):
-    """One failed console sign-in, counted per email and address to slow password guessing."""
+class SignInTries(SQLModel, table=True):
+    """Sign-in tries for one email from one address since `window_started_at`.
 
-    __tablename__ = "sign_in_failures"
+    A try is counted before its password is checked, in one row per pair, so concurrent guesses
+    cannot all pass the limit together.
+    """
 
-    id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(max_length=320, index=True)
-    address: str = Field(max_length=64)
-    at: datetime = _timestamp()
+    __tablename__ = "sign_in_tries"
+
+    email: str = Field(max_length=320, primary_key=True)
+    address: str = Field(max_length=64, primary_key=True)
+    tries: int = 0
+    window_started_at: datetime = _timestamp()
