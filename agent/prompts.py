@@ -32,6 +32,18 @@ When you are done, answer with exactly two parts and nothing else:
 <notes>two or three sentences for teammates: what you found, what you proposed and why</notes>"""
 
 
+# A message is shown to the model up to this many characters (about 5,000 tokens): a 1 MiB email
+# would not fit the model's context, and the whole text stays in the inbox for teammates.
+MESSAGE_CHARS_SHOWN = 20_000
+
+
+def _shown(text: str) -> str:
+    if len(text) <= MESSAGE_CHARS_SHOWN:
+        return text
+    hidden = len(text) - MESSAGE_CHARS_SHOWN
+    return f"{text[:MESSAGE_CHARS_SHOWN]}\n[… {hidden} more characters of this message not shown]"
+
+
 def _fence(text: str) -> str:
     # Escaping makes a forged closing tag in customer text harmless: it can never end the fence.
     return escape(text, quote=False)
@@ -51,7 +63,7 @@ def render_conversation(context: ConversationContext) -> str:
         tag = "customer_message" if message.author == "customer" else "team_message"
         sent = message.sent_at.isoformat()
         lines.append(f'<{tag} author="{message.author}" sent_at="{sent}">')
-        lines.append(_fence(message.text))
+        lines.append(_fence(_shown(message.text)))
         lines.append(f"</{tag}>")
     lines.append("")
     lines.append("Draft the reply to the customer's latest message.")

@@ -106,6 +106,8 @@ def read_document(body: bytes) -> dict[str, Any]:
         json.dumps(document, ensure_ascii=False).encode()
     except UnicodeEncodeError:
         raise PayloadError("body holds an unpaired UTF-16 surrogate") from None
+    except RecursionError:  # nested just below the parser's limit, and called from deeper
+        raise PayloadError("body is not valid JSON") from None
     return document
 
 
