@@ -70,3 +70,11 @@ def the_purchase_meant(text: str, purchases: Sequence[Purchase]) -> Purchase | N
 def customer_text(context: ConversationContext) -> str:
     """Everything the customer wrote in the conversation, oldest first."""
     return "\n\n".join(m.text for m in context.messages if m.author == "customer")
+
+
+def is_named_or_only(purchase: Purchase, text: str, purchases: Sequence[Purchase]) -> bool:
+    """The customer named this purchase (among others, maybe), or it is their only open one."""
+    named = named_purchases(text, purchases)
+    if named:
+        return any(p.id == purchase.id for p in named)
+    return [p.id for p in purchases if p.is_open] == [purchase.id]

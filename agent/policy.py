@@ -23,7 +23,7 @@ from agent.actions import (
     UpdateEmailParams,
 )
 from agent.context import CLOSED_STATUSES, AppPolicy, ConversationContext
-from agent.matching import customer_text, the_purchase_meant
+from agent.matching import customer_text, is_named_or_only
 from agent.money import format_money
 
 Verdict = Literal["auto", "needs_approval", "refuse"]
@@ -200,7 +200,7 @@ def _decide_refund(
         and timedelta(0) <= age <= timedelta(days=policy.auto_refund_max_age_days)
     ):
         return _approval("refunds above the app's automatic limits need a human")
-    if the_purchase_meant(customer_text(context), context.purchases) != purchase:
+    if not is_named_or_only(purchase, customer_text(context), context.purchases):
         return _approval(
             f"the customer did not name {purchase.product} and has other purchases it could be"
         )

@@ -100,7 +100,7 @@ def test_an_automatic_refund_needs_both_limits_set_and_both_to_hold(
 
 
 def test_a_one_cent_refund_is_allowed_and_a_zero_one_is_not() -> None:
-    context = conversation("x")
+    context = conversation("A refund on pur_new, please.")
 
     one_cent = decide(refund("pur_new", 1), context=context, policy=AUTO, now=NOW)
     nothing = decide(refund("pur_new", 0), context=context, policy=AUTO, now=NOW)
@@ -195,7 +195,9 @@ REASONS: list[tuple[ProposedAction, AppPolicy, PolicyDecision]] = [
 def test_each_rule_gives_reviewers_its_own_reason(
     proposed: ProposedAction, policy: AppPolicy, expected: PolicyDecision
 ) -> None:
-    assert decide(proposed, context=conversation("x"), policy=policy, now=NOW) == expected
+    # The customer names the purchase, so only the rule under test decides.
+    named = conversation(f"About {proposed.params.get('purchase_id', 'my account')}.")
+    assert decide(proposed, context=named, policy=policy, now=NOW) == expected
 
 
 def test_no_account_on_file_gets_no_login_link() -> None:
@@ -214,7 +216,9 @@ def _verdicts(
     policy: AppPolicy = FIVE_DOLLARS,
     earlier: dict[str, int] | None = None,
 ) -> list[PolicyDecision]:
-    context = conversation("x", purchases=purchases)
+    # The customer names each purchase, so only the limits under test decide.
+    named = " ".join(str(p.params.get("purchase_id", "")) for p in proposals)
+    context = conversation(f"Please refund {named}.", purchases=purchases)
     decided = decide_all(
         proposals, context=context, policy=policy, now=NOW, earlier_auto_refunds=earlier
     )

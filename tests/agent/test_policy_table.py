@@ -355,6 +355,17 @@ def test_a_refund_of_a_purchase_the_customer_did_not_name_needs_a_human(text: st
     )
 
 
+def test_each_purchase_the_customer_names_may_be_refunded_on_its_own() -> None:
+    context = conversation("Please refund pur_lifetime and pur_addon.", purchases=GRACE)
+    decided = decide_all(
+        [refund("pur_addon", 900), refund("pur_lifetime", 900)],
+        context=context,
+        policy=AppPolicy(auto_refund_max_cents=2000, auto_refund_max_age_days=365),
+        now=NOW,
+    )
+    assert [d.verdict for _, d in decided] == ["auto", "auto"]
+
+
 def test_the_only_open_purchase_needs_no_naming() -> None:
     closed = purchase("pur_old", status="refunded", refunded_cents=4900, product="Sync add-on")
     context = conversation("Refund please.", purchases=[closed, GRACE[1]])
