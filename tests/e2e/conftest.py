@@ -94,7 +94,7 @@ async def add_console_user(server: ServeProcess) -> None:
     )
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session", params=["sqlite", "postgresql"])
+@pytest_asyncio.fixture(scope="package", loop_scope="package", params=["sqlite", "postgresql"])
 async def shared_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
@@ -116,7 +116,7 @@ async def _database(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Asyn
         yield url
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="package")
 async def outside() -> AsyncIterator[tuple[FrontStandIn, TimedSlack, ShopStandIn]]:
     """Front, Slack and the product, shared by every desk: each test has its own customers."""
     front, slack, shop = FrontStandIn(), TimedSlack(), ShopStandIn()
@@ -154,7 +154,7 @@ async def opened_desk(
             shop.release_all()
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="package")
 async def desk(
     shared_database: str,
     tmp_path_factory: pytest.TempPathFactory,
@@ -168,7 +168,7 @@ async def desk(
         yield desk
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session", params=["sqlite", "postgresql"])
+@pytest_asyncio.fixture(scope="module", loop_scope="package", params=["sqlite", "postgresql"])
 async def own_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
@@ -177,7 +177,7 @@ async def own_database(
         yield url
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
+@pytest_asyncio.fixture(scope="module", loop_scope="package")
 async def own_desk(
     own_database: str,
     tmp_path_factory: pytest.TempPathFactory,

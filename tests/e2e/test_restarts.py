@@ -13,7 +13,7 @@ from tests.e2e.defects import EVENTS_LOST_AT_START
 from tests.e2e.desk import SETTLE, Desk
 from tests.e2e.shop import purchase_of
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = pytest.mark.asyncio(loop_scope="package")
 ASK = "Hello, could I have a refund for the lifetime licence please?"
 REDELIVERY = 0.5  # seconds between Front's deliveries of a webhook it was refused
 RESTARTED = 30.0  # seconds for an outcome to show, a restart included

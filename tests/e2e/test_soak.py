@@ -21,7 +21,7 @@ from tests.e2e.shop import PRICE_CENTS, purchase_of
 from tests.e2e.slack import Card
 from tests.e2e.soak_figures import Outcome, figures, save
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = pytest.mark.asyncio(loop_scope="package")
 SEED = 20261201
 ACTIONS = 40
 ARRIVALS = 16.0  # seconds over which the customers write in
