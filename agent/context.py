@@ -19,6 +19,10 @@ UtcDatetime = Annotated[datetime, AfterValidator(_assume_utc)]
 _LENIENT = ConfigDict(extra="ignore", frozen=True)
 
 
+# A purchase in one of these states can be neither refunded nor moved.
+CLOSED_STATUSES = frozenset({"refunded", "chargeback", "disputed", "cancelled"})
+
+
 class Customer(BaseModel):
     """A user record as returned by the app's `lookup-user` method."""
 
@@ -47,6 +51,11 @@ class Purchase(BaseModel):
     @property
     def refundable_cents(self) -> int:
         return max(self.amount_cents - self.refunded_cents, 0)
+
+    @property
+    def is_open(self) -> bool:
+        """Something is left to refund or move: not closed, not refunded in full."""
+        return self.status not in CLOSED_STATUSES and self.refundable_cents > 0
 
 
 class Message(BaseModel):

@@ -3,37 +3,43 @@
 The draft is written as soon as the actions are routed, not after every decision, so the customer
 hears back quickly. The model's reply is kept as the body and never trusted to describe an action's
 status: a status paragraph per action is generated here from its recorded outcome. An action with
-no recorded outcome counts as pending, so the text can only under-claim. If the body itself claims
-something was done while not every action has been executed, the body is replaced by a neutral
-opening. When a decision lands later, the workflow calls `compose_draft` again with the new outcomes
-and updates the draft. Reject reasons are for teammates, so they never appear in the customer text.
+no recorded outcome counts as pending, so the text can only under-claim. An approver may change an
+action before approving it; the status paragraph then states what was executed, never what was
+proposed. If the body itself claims something was done that no action executed as proposed backs
+(`agent.claims`), the body is replaced by a neutral opening. When a decision lands later, the
+workflow calls `compose_draft` again with the new outcomes and updates the draft. Reject reasons
+are for teammates, so they never appear in the customer text.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from agent.actions import ProposedAction
+from agent.claims import JudgedAction, claims_completion, false_claims, named_values
 from agent.context import ConversationContext
+from agent.money import format_money
 from agent.offline import OFFLINE_LABEL
 from agent.result import AgentResult
+
+__all__ = [
+    "HOLDING_REPLY",
+    "NEUTRAL_OPENING",
+    "ActionOutcome",
+    "Status",
+    "claims_completion",
+    "compose_draft",
+    "status_line",
+]
+
 
 Status = Literal["executed", "pending", "rejected", "expired", "refused"]
 
 HOLDING_REPLY = "Thanks for your message. A member of our team will look into it and reply shortly."
 NEUTRAL_OPENING = "Thanks for getting in touch. Here is where your request stands."
-
-_CLAIM = re.compile(
-    r"\b(?:i|we)(?:'ve| have)\s+(?:now\s+|just\s+|already\s+)?"
-    r"(?:refunded|issued|processed|sent|transferred|moved|changed|updated|reset)\b"
-    r"|\b(?:has|have)\s+been\s+(?:refunded|issued|processed|sent|transferred|moved|changed|updated)\b"
-    r"|\b(?:is|are)\s+(?:now\s+)?(?:done|complete|completed|processed)\b",
-    re.IGNORECASE,
-)
 
 
 class ActionOutcome(BaseModel):
@@ -44,16 +50,26 @@ class ActionOutcome(BaseModel):
     status: Status
     reason: str = ""
     decided_by: str = ""
+    # The params it was (or will be) carried out with, when known: an approver may have edited
+    # the proposal, and the customer must read what really happened.
+    params: dict[str, Any] | None = None
+
+    def applied_to(self, action: ProposedAction) -> ProposedAction:
+        """The action as carried out: the proposal with the approved params."""
+        if self.params is None or self.params == action.params:
+            return action
+        return action.model_copy(update={"params": self.params})
 
 
 def _money(cents: object, currency: str) -> str:
-    return (
-        f"{int(str(cents)) / 100:.2f} {currency.upper()}" if str(cents).isdigit() else "the amount"
-    )
+    # Strict params make amounts ints; anything else is shown as no amount at all.
+    if not isinstance(cents, int) or isinstance(cents, bool):
+        return "the amount"
+    return format_money(cents, currency)
 
 
 def _purchase_words(action: ProposedAction, context: ConversationContext | None) -> tuple[str, str]:
-    """(' for <product>', '<amount> <currency>') for the action's purchase, or blanks."""
+    """(' for <product>', '$249.00') for the action's purchase, or blanks."""
     purchase = context.purchase(str(action.params.get("purchase_id"))) if context else None
     if purchase is None:
         return "", "the amount"
@@ -111,9 +127,19 @@ def status_line(
     return f"A teammate will follow up about {subject}."
 
 
-def claims_completion(text: str) -> bool:
-    """True when the text says something was done ('I've refunded', 'has been sent', ...)."""
-    return _CLAIM.search(text) is not None
+def _judged(
+    action: ProposedAction, outcome: ActionOutcome, context: ConversationContext | None
+) -> JudgedAction:
+    """What the body may say about the action: it was written about the proposal, so it may call
+    it done only if it ran exactly as proposed."""
+    product, amount = _purchase_words(action, context)
+    values = (*named_values(action.params), product.removeprefix(" for "), amount)
+    return JudgedAction(
+        action=action,
+        executed_as_proposed=outcome.status == "executed"
+        and outcome.params in (None, action.params),
+        values=tuple(v for v in values if v and v != "the amount"),
+    )
 
 
 def compose_draft(
@@ -125,15 +151,14 @@ def compose_draft(
     """The draft to save: the model's reply plus a true status line per action (by tool_use_id)."""
     actions = result.proposed_actions
     resolved = [(a, outcomes.get(a.tool_use_id, ActionOutcome(status="pending"))) for a in actions]
-    all_executed = bool(resolved) and all(o.status == "executed" for _, o in resolved)
     body = result.draft.strip()
     banner = ""
     if body.startswith(OFFLINE_LABEL):
         banner, _, body = body.partition("\n")
         body = body.strip()
-    if body and claims_completion(body) and not all_executed:
+    if body and false_claims(body, [_judged(a, o, context) for a, o in resolved]):
         body = NEUTRAL_OPENING
-    lines = [status_line(a, o, context=context) for a, o in resolved]
+    lines = [status_line(o.applied_to(a), o, context=context) for a, o in resolved]
     # Two escalations or a repeated status would read oddly; keep the first of each sentence.
     unique = list(dict.fromkeys(line for line in lines if line))
     parts = [banner, body or (NEUTRAL_OPENING if unique else HOLDING_REPLY), *unique]

@@ -2,7 +2,8 @@
 
 It answers `messages.create` like the real client, so the same loop runs: first it reads the
 conversation and looks the customer up through the tools, then it proposes at most one action for
-the request it recognises, then it writes a reply labelled as coming from the offline model.
+the request it recognises (or asks which purchase is meant), then it writes a reply. Its notes for
+teammates, never the reply, say it came from the offline model.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ OFFLINE_MODEL = "offline"
 OFFLINE_LABEL = "[offline model]"
 OFFLINE_BANNER = f"{OFFLINE_LABEL} Written by the rule-based stand-in, not a language model."
 _REDRAFT = (
-    f"<reply>{OFFLINE_BANNER}\n\nThank you for your patience while we looked into this.</reply>\n"
-    f"<notes>{OFFLINE_LABEL} Rewrote the reply without the rejected action.</notes>"
+    "<reply>Hello,\n\nThank you for your patience while we looked into this.</reply>\n"
+    f"<notes>{OFFLINE_BANNER} Rewrote the reply without the rejected action.</notes>"
 )
 _SENDER = re.compile(r"^Customer email: (.+)$", re.MULTILINE)
 
@@ -129,18 +130,28 @@ def respond(transcript: list[Mapping[str, Any]]) -> Message:
     intent: Intent = classify(text, sender_email=sender)
     purchases = (results.get("list_purchases") or {}).get("purchases", [])
     plan = plan_for(
-        intent, user=user, purchases=purchases, to_email=transfer_target(text, sender_email=sender)
+        intent,
+        text=text,
+        user=user,
+        purchases=purchases,
+        to_email=transfer_target(text, sender_email=sender),
     )
-    if not _proposed_already(transcript):
+    if plan.tool is not None and not _proposed_already(transcript):
         note = {"type": "text", "text": f"{OFFLINE_LABEL} Recognised request: {intent}."}
         action = _tool_use(turn, 0, plan.tool, plan.params)
         return _message(turn, [note, action], stop_reason="tool_use")
     logger.info("%s drafted a reply (intent %s, proposed %s)", OFFLINE_LABEL, intent, plan.tool)
+    # The banner is for teammates: it goes in the notes, never in text a person might send.
     final = (
-        f"<reply>{OFFLINE_BANNER}\n\n{plan.reply}</reply>\n"
-        f"<notes>{OFFLINE_LABEL} {plan.notes}</notes>"
+        f"<reply>{_greeting(user)}\n\n{plan.reply}</reply>\n"
+        f"<notes>{OFFLINE_BANNER} {plan.notes}</notes>"
     )
     return _message(turn, [{"type": "text", "text": final}], stop_reason="end_turn")
+
+
+def _greeting(user: Mapping[str, Any] | None) -> str:
+    name = str((user or {}).get("name") or "").split(" ")[0]
+    return f"Hi {name}," if name else "Hello,"
 
 
 class _OfflineMessages:

@@ -1,47 +1,77 @@
-"""What the offline model proposes and writes for each recognised request."""
+"""What the offline model proposes and writes for each recognised request.
+
+Each plan holds at most one proposal. When the request could mean more than one purchase, the plan
+proposes nothing and asks which one: acting on a guess is worse than a question.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from agent.intents import Intent
+from agent.context import Purchase
+from agent.intents import Intent, asks_for_one_seat
+from agent.matching import named_purchases
+from agent.money import format_money
 
-_HOLDING = "Thanks for your message. A member of our team will read it and reply to you personally."
+# The status line that goes with an escalation says a colleague will follow up; this only thanks.
+_THANKS = "Thank you for writing to us."
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """One proposal (tool and params) and the reply and notes that go with it."""
+    """One proposal (tool and params, or none) and the reply and notes that go with it."""
 
-    tool: str
+    tool: str | None
     params: dict[str, Any]
     reply: str
     notes: str
 
 
-def _escalate(reason: str, reply: str = _HOLDING) -> Plan:
+def _escalate(reason: str, reply: str = _THANKS) -> Plan:
     return Plan("escalate_to_human", {"reason": reason}, reply, f"Escalated: {reason}")
 
 
-def _latest_open(purchases: list[dict[str, Any]]) -> dict[str, Any] | None:
-    open_ones = [p for p in purchases if p.get("status") != "refunded"]
-    return max(open_ones, key=lambda p: (p["purchased_at"], p["id"])) if open_ones else None
+def _ask_which(intent: Intent, purchases: list[Purchase]) -> Plan:
+    listed = "\n".join(
+        f"- {p.product}, {format_money(p.amount_cents, p.currency)} on {p.purchased_at:%-d %B %Y}"
+        for p in sorted(purchases, key=lambda p: p.purchased_at)
+    )
+    doing = "refund" if intent == "refund" else "move"
+    return Plan(
+        None,
+        {},
+        f"Thank you for writing to us. You have more than one purchase with us; "
+        f"which one would you like us to {doing}?\n\n{listed}",
+        f"Asked which purchase: {len(purchases)} open purchases fit the {intent} request.",
+    )
+
+
+def _purchase_for(intent: Intent, text: str, purchases: list[dict[str, Any]]) -> Purchase | Plan:
+    """The purchase the customer means, or the plan to use when there is none or no telling."""
+    parsed = [Purchase.model_validate(p) for p in purchases]
+    open_ones = [p for p in parsed if p.is_open]
+    named = named_purchases(text, parsed)
+    if len(named) == 1:
+        return named[0]
+    if not named and len(open_ones) == 1:
+        return open_ones[0]
+    if not open_ones:
+        return _escalate(f"No open purchase matches this {intent} request.")
+    return _ask_which(intent, named or open_ones)
 
 
 def plan_for(
     intent: Intent,
     *,
+    text: str,
     user: dict[str, Any] | None,
     purchases: list[dict[str, Any]],
     to_email: str | None,
 ) -> Plan:
     """The single action and reply for a request; anything unsure goes to a human."""
     if intent == "non_english":
-        return _escalate(
-            "The message is not in English; the offline model cannot answer it.",
-            "Thanks for your message. We have passed it to a colleague who will reply to you soon.",
-        )
+        return _escalate("The message is not in English; the offline model cannot answer it.")
     if intent == "angry":
         return _escalate("The customer sounds upset; a person should answer.")
     if intent == "unclear":
@@ -52,31 +82,42 @@ def plan_for(
         return Plan(
             "send_magic_link",
             {"email": user["email"]},
-            "Sorry you are having trouble getting in. We can send a one-time login link "
-            "to the address we have on file.",
+            "Sorry you are having trouble getting in.",
             f"Customer cannot log in; proposed a login link to {user['email']} (on file).",
         )
-    purchase = _latest_open(purchases)
-    if purchase is None:
-        return _escalate(f"No open purchase matches this {intent} request.")
+    if intent == "email_change":
+        assert to_email is not None  # classify() needs another address for this intent
+        return Plan(
+            "update_email",
+            {"user_id": user["id"], "new_email": to_email},
+            "Thanks for letting us know about your new email address.",
+            f"Proposed changing the account email from {user['email']} to {to_email}.",
+        )
+    found = _purchase_for(intent, text, purchases)
+    if isinstance(found, Plan):
+        return found
     if intent == "transfer":
         if to_email is None:
             return _escalate("The new owner's email address is missing.")
+        if asks_for_one_seat(text) and "seat" in found.product.lower():
+            return _escalate(
+                f"The customer asked to move one seat of {found.product}, not the whole licence."
+            )
         return Plan(
             "transfer_license",
-            {"purchase_id": purchase["id"], "to_email": to_email},
-            f"Thanks for getting in touch about moving your {purchase['product']} licence.",
-            f"Proposed moving {purchase['id']} ({purchase['product']}) to {to_email}.",
+            {"purchase_id": found.id, "to_email": to_email},
+            f"Thanks for getting in touch about moving your {found.product} licence.",
+            f"Proposed moving {found.id} ({found.product}) to {to_email}.",
         )
-    amount = int(purchase["amount_cents"]) - int(purchase.get("refunded_cents", 0))
+    amount = found.refundable_cents
     return Plan(
         "refund_purchase",
         {
-            "purchase_id": purchase["id"],
+            "purchase_id": found.id,
             "amount_cents": amount,
             "reason": "The customer asked for their money back.",
         },
-        f"Thanks for getting in touch about your {purchase['product']} purchase.",
-        f"Proposed refunding {amount} cents of {purchase['id']} ({purchase['product']}), "
-        "the most recent open purchase.",
+        f"Thanks for getting in touch about your {found.product} purchase.",
+        f"Proposed refunding {format_money(amount, found.currency)} of {found.id} "
+        f"({found.product}).",
     )

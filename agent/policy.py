@@ -22,13 +22,13 @@ from agent.actions import (
     TransferParams,
     UpdateEmailParams,
 )
-from agent.context import AppPolicy, ConversationContext
+from agent.context import CLOSED_STATUSES, AppPolicy, ConversationContext
+from agent.matching import customer_text, the_purchase_meant
 from agent.money import format_money
 
 Verdict = Literal["auto", "needs_approval", "refuse"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_CLOSED_STATUSES = frozenset({"refunded", "chargeback", "disputed", "cancelled"})
 
 # A run that proposes more than this many actions is handed to a person as one escalation.
 MAX_PROPOSALS_PER_RUN = 5
@@ -183,7 +183,7 @@ def _decide_refund(
     purchase = context.purchase(params.purchase_id)
     if purchase is None:
         return _refuse("the purchase does not belong to this customer")
-    if purchase.status in _CLOSED_STATUSES or purchase.refundable_cents == 0:
+    if purchase.status in CLOSED_STATUSES or purchase.refundable_cents == 0:
         return _refuse(f"the purchase is {purchase.status} and cannot be refunded again")
     if params.amount_cents <= 0:
         return _refuse("a refund amount must be positive")
@@ -194,20 +194,24 @@ def _decide_refund(
         )
     age = now - purchase.purchased_at
     auto_configured = policy.auto_refund_max_cents > 0 and policy.auto_refund_max_age_days > 0
-    if (
+    if not (
         auto_configured
         and params.amount_cents <= policy.auto_refund_max_cents
         and timedelta(0) <= age <= timedelta(days=policy.auto_refund_max_age_days)
     ):
-        return PolicyDecision(verdict="auto", reason="small, recent refund within the app's limits")
-    return _approval("refunds above the app's automatic limits need a human")
+        return _approval("refunds above the app's automatic limits need a human")
+    if the_purchase_meant(customer_text(context), context.purchases) != purchase:
+        return _approval(
+            f"the customer did not name {purchase.product} and has other purchases it could be"
+        )
+    return PolicyDecision(verdict="auto", reason="small, recent refund within the app's limits")
 
 
 def _decide_transfer(params: TransferParams, *, context: ConversationContext) -> PolicyDecision:
     purchase = context.purchase(params.purchase_id)
     if purchase is None:
         return _refuse("the purchase does not belong to this customer")
-    if purchase.status in _CLOSED_STATUSES:
+    if purchase.status in CLOSED_STATUSES:
         return _refuse(f"the purchase is {purchase.status}; there is no licence to move")
     if not _EMAIL.match(params.to_email):
         return _refuse("the new owner's email address is not valid")

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
+import time
 from collections.abc import AsyncIterator, Iterator
 
 import uvicorn
 from starlette.types import ASGIApp
 
 from console.app import create_app
+from workflows.client import create_inngest_client
 from workflows.config import Settings
 from workflows.engine import Engine
+from workflows.engine.logs import redact_event_keys
 from workflows.integrations.registry import seed_demo_app
+from workflows.secrets import require_signed_serving, with_generated_secrets
 from workflows.store import create_engine, session_factory, upgrade_database
+from workflows.store.users import list_users
+
+log = logging.getLogger("support_agent.serve")
 
 
 class _Server(uvicorn.Server):
@@ -28,17 +36,54 @@ class _Server(uvicorn.Server):
 
 async def serve(settings: Settings, *, migrate: bool = True) -> None:
     """`support-agent serve`: migrate, then serve the app and, if embedded, the engine."""
+    started = time.monotonic()
+    settings = with_generated_secrets(settings)
+    # Refuse an unsafe set-up before the database is touched.
+    require_signed_serving(settings, signed=create_inngest_client(settings).is_production)
     if migrate:
         await upgrade_database(settings.database_url)
     if settings.demo_app:
         await _seed_demo_app(settings)
-    configs = [_config(create_app(settings), settings.host, settings.port, settings)]
+    await _show_the_way_in(settings)
     if not settings.embedded_engine:
-        await serve_together(configs)
+        await serve_together(
+            [_config(create_app(settings), settings.host, settings.port, settings)]
+        )
         return
     async with running_engine(settings) as engine:
-        configs.append(_config(engine.asgi, settings.engine_host, settings.engine_port, settings))
-        await serve_together(configs)
+        # Until the engine has the app's functions, the app refuses work and says not ready.
+        app = create_app(settings, ready=lambda: engine.ready)
+        configs = [
+            _config(app, settings.host, settings.port, settings),
+            _config(engine.asgi, settings.engine_host, settings.engine_port, settings),
+        ]
+        announce = asyncio.create_task(_announce_ready(engine, started), name="announce-ready")
+        try:
+            await serve_together(configs)
+        finally:
+            announce.cancel()
+
+
+async def _announce_ready(engine: Engine, started: float) -> None:
+    await engine.synced.wait()
+    elapsed = time.monotonic() - started
+    log.info("ready %.2fs after start: %d functions registered", elapsed, len(engine.functions))
+
+
+async def _show_the_way_in(settings: Settings) -> None:
+    """Say where the console is and, on a fresh install, how to add its first user."""
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            users = await list_users(session=session)
+    finally:
+        await engine.dispose()
+    log.info("console at %s/console/", settings.public_url.rstrip("/"))
+    if not users:
+        log.info(
+            "no console users yet; add the first with: "
+            "support-agent users add --email you@example.com --role admin"
+        )
 
 
 async def _seed_demo_app(settings: Settings) -> None:
@@ -53,6 +98,7 @@ async def _seed_demo_app(settings: Settings) -> None:
 
 async def serve_engine(settings: Settings) -> None:
     """`support-agent engine`: the embedded engine alone, syncing with the app at its serve URL."""
+    settings = with_generated_secrets(settings)
     async with running_engine(settings) as engine:
         config = _config(engine.asgi, settings.engine_host, settings.engine_port, settings)
         await serve_together([config])
@@ -97,4 +143,6 @@ async def serve_together(configs: list[uvicorn.Config]) -> None:
 
 
 def _config(app: ASGIApp, host: str, port: int, settings: Settings) -> uvicorn.Config:
-    return uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower())
+    config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower())
+    redact_event_keys()  # after uvicorn has set its loggers up
+    return config

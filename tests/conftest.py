@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.keys import SECRETS
 from tests.stand_in import StandIn
 from workflows.config import Settings
 
@@ -67,7 +68,8 @@ async def _fresh_postgres_database(base: str) -> AsyncIterator[str]:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Embedded-mode settings on a temporary SQLite file, ignoring any `.env` in the checkout."""
-    return Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'app.db'}")
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
+    return Settings(_env_file=None, database_url=database_url, **SECRETS)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from console.cli import main
 from workflows.client import create_inngest_client
 from workflows.config import Settings
 
@@ -86,3 +87,69 @@ def test_the_readme_documents_every_setting() -> None:
     documented = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", README.read_text(), flags=re.MULTILINE))
 
     assert documented == {name.upper() for name in Settings.model_fields}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("86400", timedelta(days=1)),
+        ("PT24H", timedelta(days=1)),
+        ("P1D", timedelta(days=1)),
+        ("P1DT2H", timedelta(hours=26)),
+        ("24h", timedelta(days=1)),
+        ("30m", timedelta(minutes=30)),
+        ("2d", timedelta(days=2)),
+        ("1h30m", timedelta(minutes=90)),
+        ("8s", timedelta(seconds=8)),
+        (" 1W ", timedelta(weeks=1)),
+    ],
+)
+def test_approval_timeout_reads_seconds_iso_8601_and_inngest_durations(
+    value: str, expected: timedelta, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("APPROVAL_TIMEOUT", value)
+    monkeypatch.setenv("APPROVAL_REMINDER", value)
+
+    settings = Settings(_env_file=None)
+
+    assert settings.approval_timeout == expected
+    assert settings.approval_reminder == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("1.5", "whole number of seconds"),
+        ("soon", "is not a duration"),
+        ("24 hours", "is not a duration"),
+        ("PT", "is not a duration"),
+        ("PT0.5S", "is not a duration"),
+        ("0", "longer than zero"),
+        ("-5", "is not a duration"),
+    ],
+)
+def test_a_bad_duration_is_refused_naming_the_variable(
+    value: str,
+    reason: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("APPROVAL_TIMEOUT", value)
+
+    assert main(["db", "upgrade"]) == 2
+
+    error = capsys.readouterr().err
+    assert f"APPROVAL_TIMEOUT: '{value}'" in error
+    assert reason in error
+    assert not list(tmp_path.iterdir())  # refused before anything ran
+
+
+def test_the_readme_documents_every_duration_form() -> None:
+    row = next(
+        line for line in README.read_text().splitlines() if line.startswith("| `APPROVAL_TIMEOUT`")
+    )
+
+    for form in ("`86400`", "`PT24H`", "`24h`", "`1h30m`", "whole seconds"):
+        assert form in row

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import timedelta
 from functools import cached_property
 from typing import Literal
@@ -11,7 +9,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the documented placeholder, refused in production
+from workflows.durations import Duration
+
+PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - an old documented placeholder, always refused
 
 
 class Settings(BaseSettings):
@@ -61,14 +61,21 @@ class Settings(BaseSettings):
     # Seed the built-in demo app (inbox inb_demo) at start; turn off once real apps exist.
     demo_app: bool = True
 
-    approval_timeout: timedelta = Field(default=timedelta(hours=24))
+    # Seconds, ISO 8601 or Inngest-style (`24h`, `1h30m`); whole seconds only (workflows.durations).
+    approval_timeout: Duration = Field(default=timedelta(hours=24))
     # Remind approvers in the card's thread this long before an action expires; unset, never.
-    approval_reminder: timedelta | None = None
-    console_secret_key: str = PLACEHOLDER_SECRET
+    approval_reminder: Duration | None = None
+    # Unset: generated on first start into SECRETS_FILE (see workflows/secrets.py).
+    console_secret_key: str | None = None
+    secrets_file: str | None = None
 
     @model_validator(mode="after")
     def _refuse_unsafe_production_config(self) -> Settings:
-        if self.app_env == "production" and self.console_secret_key == PLACEHOLDER_SECRET:
+        for name in _SECRET_FIELDS:
+            if getattr(self, name) == PLACEHOLDER_SECRET:
+                raise ValueError(f"{name.upper()} is the public placeholder; set a real secret")
+        # Each replica would generate its own key, and sessions would not survive a hop.
+        if self.app_env == "production" and not self.console_secret_key:
             raise ValueError("CONSOLE_SECRET_KEY must be set to a real secret in production")
         if self.app_env == "production" and self.front_api_token and not self.front_app_secret:
             raise ValueError("FRONT_APP_SECRET must be set when FRONT_API_TOKEN is")
@@ -76,12 +83,10 @@ class Settings(BaseSettings):
 
     @property
     def front_webhook_secret(self) -> str:
-        """The app-webhook secret; without Front, one derived from the console key."""
-        if self.front_app_secret:
-            return self.front_app_secret
-        return hmac.new(
-            self.console_secret_key.encode(), b"front-webhook", hashlib.sha256
-        ).hexdigest()
+        """The app-webhook secret: Front's, or the one generated into SECRETS_FILE."""
+        if not self.front_app_secret:
+            raise ValueError("FRONT_APP_SECRET is unset and no generated secret was loaded")
+        return self.front_app_secret
 
     @property
     def external_inngest_url(self) -> str | None:
@@ -109,3 +114,14 @@ class Settings(BaseSettings):
     def serve_url(self) -> str:
         """Where an Inngest server reaches this app's functions."""
         return f"{self.public_url.rstrip('/')}/api/inngest"
+
+
+_SECRET_FIELDS = (
+    "console_secret_key",
+    "front_app_secret",
+    "front_rule_webhook_secret",
+    "slack_signing_secret",
+    "engine_signing_key",
+    "inngest_signing_key",
+    "inngest_event_key",
+)

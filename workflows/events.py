@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from workflows.customer_text import clipper
+from workflows.store.models import EMAIL_LENGTH, NAME_LENGTH, SUBJECT_LENGTH
 
 INBOUND_RECEIVED = "front/inbound_received"
 APPROVAL_REQUESTED = "action/approval.requested"
@@ -16,22 +19,25 @@ ACTION_EXECUTED = "action/executed"
 
 class EventData(BaseModel):
     # Events outlive deploys: a field added later must not break a run started before it.
+    # Events carry ids and short fields, never message bodies: Inngest Cloud takes 256 KiB.
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 class InboundReceived(EventData):
-    """A customer's message arrived in an inbox that belongs to an app."""
+    """A customer's message arrived in an inbox that belongs to an app.
+
+    The message itself is not in the event: the run reads it from Front, or from the local inbox,
+    where the webhook keeps it before sending the event. Customer fields are cut to their columns.
+    """
 
     front_event_id: str
     app_id: str
     inbox_id: str
     conversation_id: str
     message_id: str
-    sender_email: str
-    sender_name: str | None = None
-    subject: str | None = None
-    # The message as Front sent it; the local inbox keeps it, Front mode re-reads the conversation.
-    text: str = ""
+    sender_email: Annotated[str, AfterValidator(clipper(EMAIL_LENGTH))]
+    sender_name: Annotated[str, AfterValidator(clipper(NAME_LENGTH))] | None = None
+    subject: Annotated[str, AfterValidator(clipper(SUBJECT_LENGTH))] | None = None
     received_at: datetime
 
 

@@ -19,57 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from console.webhooks.front_signature import sign_app_webhook
 from workflows.config import Settings
+from workflows.secrets import SecretsError, secrets_path, with_generated_secrets
 from workflows.store import create_engine, session_factory
 from workflows.store.crud import get_app
-
-DEFAULT_APP = "demo"
-DEFAULT_SENDER = "ada@example.com"
 
 
 class SimulationError(Exception):
     """Why the sample could not be posted, in words for the person at the terminal."""
-
-
-def register(commands: argparse._SubParsersAction[Any]) -> None:
-    """Add the `simulate` command to the CLI."""
-    simulate = commands.add_parser(
-        "simulate",
-        help="post sample webhooks to a running server",
-        description="Post signed sample webhooks to a running `support-agent serve`.",
-    )
-    kinds = simulate.add_subparsers(required=True, metavar="KIND")
-    inbound = kinds.add_parser(
-        "inbound",
-        help="a customer's email arriving in an app's Front inbox",
-        description="Post a signed Front `inbound_received` webhook for the app's first inbox to "
-        "URL/webhooks/front, as Front would, and print the event and conversation ids.",
-    )
-    inbound.add_argument(
-        "--from",
-        dest="sender",
-        default=DEFAULT_SENDER,
-        metavar="EMAIL",
-        help=f"the customer's address (default: {DEFAULT_SENDER})",
-    )
-    inbound.add_argument("--name", help="the customer's display name")
-    inbound.add_argument("--subject", required=True, help="the email's subject")
-    inbound.add_argument("--body", required=True, help="the email's text")
-    inbound.add_argument(
-        "--app",
-        default=DEFAULT_APP,
-        metavar="ID",
-        help=f"the app whose first inbox receives it (default: {DEFAULT_APP})",
-    )
-    inbound.add_argument(
-        "--inbox", metavar="INBOX_ID", help="the Front inbox id (inb_...); skips the database"
-    )
-    inbound.add_argument(
-        "--conversation",
-        metavar="CONVERSATION_ID",
-        help="continue this conversation (cnv_...) instead of starting a new one",
-    )
-    inbound.add_argument("--url", help="the server's base URL (default: PUBLIC_URL)")
-    inbound.set_defaults(command=_inbound)
 
 
 def build_inbound_webhook(
@@ -122,9 +78,10 @@ def new_front_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(8)}"
 
 
-def _inbound(settings: Settings, args: argparse.Namespace) -> int:
+def inbound(settings: Settings, args: argparse.Namespace) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the printed lines are the report
     try:
+        secret = _webhook_secret(settings)
         inbox_id = args.inbox or _first_inbox(settings.database_url, args.app)
     except SimulationError as error:
         print(f"support-agent: {error}", file=sys.stderr)
@@ -147,7 +104,7 @@ def _inbound(settings: Settings, args: argparse.Namespace) -> int:
     headers = {
         "content-type": "application/json",
         "x-front-request-timestamp": timestamp,
-        "x-front-signature": sign_app_webhook(settings.front_webhook_secret, timestamp, body),
+        "x-front-signature": sign_app_webhook(secret, timestamp, body),
     }
     url = f"{(args.url or settings.public_url).rstrip('/')}/webhooks/front"
     try:
@@ -166,6 +123,20 @@ def _inbound(settings: Settings, args: argparse.Namespace) -> int:
         print(f"support-agent: the server refused it: {response.text[:500]}", file=sys.stderr)
         return 1
     return 0
+
+
+def _webhook_secret(settings: Settings) -> str:
+    """FRONT_APP_SECRET, or the one `serve` generated into the secrets file: what it verifies."""
+    try:
+        resolved = with_generated_secrets(settings, create=False)
+    except SecretsError as error:
+        raise SimulationError(str(error)) from None
+    if not resolved.front_app_secret:
+        raise SimulationError(
+            f"no webhook secret: FRONT_APP_SECRET is unset and {secrets_path(settings)} does not "
+            "exist yet; start `support-agent serve` once (it generates it), with this environment"
+        )
+    return resolved.front_app_secret
 
 
 def _first_inbox(database_url: str, app_id: str) -> str:

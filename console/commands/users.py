@@ -7,43 +7,18 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from console.commands.database import Refused, migrated_session
 from console.web.passwords import WeakPassword, hash_password
 from workflows.config import Settings
+from workflows.names import Role
 from workflows.store.models import ConsoleUser, utcnow
-from workflows.store.users import ROLES, Role, create_user, get_user_by_email, list_users
+from workflows.store.users import create_user, get_user_by_email, list_users
 
 
-def register(commands: argparse._SubParsersAction[Any]) -> None:
-    """Add the `users` command to the CLI."""
-    users = commands.add_parser(
-        "users",
-        help="add and list the people who sign in to the console",
-        description="Add and list console users. Needs a migrated database.",
-    )
-    actions = users.add_subparsers(required=True, metavar="ACTION")
-    add = actions.add_parser(
-        "add",
-        help="add a console user with a role",
-        description="Add a console user. The password is asked for twice at a hidden prompt, or "
-        "read from the first line of standard input when that is not a terminal; it is never a "
-        "command-line argument. Roles: viewer (reads), approver (also decides and edits drafts), "
-        "admin (also manages apps and users).",
-    )
-    add.add_argument("--email", required=True, help="what the user signs in with")
-    add.add_argument("--role", required=True, choices=ROLES, help="what the user may do")
-    add.set_defaults(command=_add)
-    listing = actions.add_parser(
-        "list", help="list console users", description="Print one line per console user."
-    )
-    listing.set_defaults(command=_list)
-
-
-def _add(settings: Settings, args: argparse.Namespace) -> int:
+def add_user(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if "@" not in args.email:
             raise Refused(f"{args.email!r} is not an email address")
@@ -56,7 +31,7 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _list(settings: Settings, _args: argparse.Namespace) -> int:
+def print_users(settings: Settings, _args: argparse.Namespace) -> int:
     try:
         users = asyncio.run(_registered(settings))
     except Refused as refusal:

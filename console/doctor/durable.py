@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from console.doctor.check import Check, Status
 from workflows.config import Settings
+from workflows.engine.protocol import hashed_signing_key
 from workflows.functions.ping import PING_EVENT
 from workflows.store import current_revision, head_revision
 
@@ -40,8 +42,17 @@ class EngineApi:
 
     @classmethod
     def _make(cls, kind: str, url: str, key: str | None) -> EngineApi:
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        headers = {"Authorization": f"Bearer {bearer_token(key)}"} if key else {}
         return cls(kind, url.rstrip("/"), headers)
+
+
+def bearer_token(signing_key: str) -> str:
+    """What Inngest takes as a bearer: the key's environment prefix and the sha256 of its bytes.
+
+    The raw key never leaves the process; a request log on the other side shows only the hash.
+    """
+    prefix = re.match(r"^signkey-\w+-", signing_key)
+    return f"{prefix.group(0) if prefix else ''}{hashed_signing_key(signing_key)}"
 
 
 async def check_database(settings: Settings) -> Check:
@@ -69,7 +80,10 @@ async def check_engine(api: EngineApi, http: httpx.AsyncClient) -> Check:
         response = await http.get(url, headers=api.headers)
     except httpx.HTTPError as error:
         return Check("engine", Status.FAILING, f"{api.kind} unreachable at {api.url}: {error!r}")
-    if response.status_code in (401, 403) or response.status_code >= 500:
+    if response.status_code in (401, 403):
+        reason = "the signing key is not the engine's" if api.headers else "no signing key"
+        return Check("engine", Status.FAILING, f"HTTP {response.status_code} from {url}: {reason}")
+    if response.status_code >= 500:
         return Check("engine", Status.FAILING, f"HTTP {response.status_code} from {url}")
     return Check("engine", Status.OK, f"{api.kind} at {api.url}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 import inngest
@@ -13,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from console.slack.interactions import register
+from console.slack.signature import verify_slack_signature
 from workflows.config import Settings
 from workflows.services import Services
 
-MAX_BODY_BYTES = 1024 * 1024
 NOT_CONFIGURED = (
     "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET. "
     "Approvals happen in the console."
@@ -41,16 +42,27 @@ def create_slack_handler(
 
 
 def slack_interactions(
-    handler: AsyncSlackRequestHandler | None,
+    handler: AsyncSlackRequestHandler | None, signing_secret: str | None
 ) -> Callable[[Request], Awaitable[Response]]:
-    """The endpoint: Bolt answers (401 for a bad or stale signature), or 503 without Slack."""
+    """The endpoint: 401 for a bad or stale signature, then Bolt answers; 503 without Slack.
+
+    The body was bounded before it got here (the app's body limit).
+    """
 
     async def endpoint(request: Request) -> Response:
-        if handler is None:
+        if handler is None or signing_secret is None:
             return PlainTextResponse(NOT_CONFIGURED, status_code=503)
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return PlainTextResponse("body larger than 1 MiB", status_code=413)
-        return await handler.handle(request)
+        body = await request.body()  # kept by the request: Bolt reads the same bytes again
+        # The real clock, as Bolt's own check after this one uses it.
+        if not verify_slack_signature(signing_secret, body, request.headers, now=time.time()):
+            logger.warning("refused a Slack request: bad or stale signature")
+            return PlainTextResponse("invalid signature", status_code=401)
+        try:
+            return await handler.handle(request)
+        except ValueError:
+            # Bolt parses the body while building its request, before any listener runs: a signed
+            # body it cannot parse (not UTF-8, a payload that is not JSON) ends up here.
+            logger.warning("refused a signed Slack request whose body could not be parsed")
+            return PlainTextResponse("malformed body", status_code=400)
 
     return endpoint

@@ -37,6 +37,8 @@ def console_routes() -> list[BaseRoute]:
 
 def session_key(settings: Settings) -> str:
     """A key for session cookies alone, derived so it signs nothing else the secret signs."""
+    if not settings.console_secret_key:
+        raise ValueError("CONSOLE_SECRET_KEY is unset and no generated secret was loaded")
     secret = settings.console_secret_key.encode()
     return hmac.new(secret, b"console-session", hashlib.sha256).hexdigest()
 

@@ -94,7 +94,7 @@ async def _status(request: Request) -> dict[str, Any]:
     return {"status": action.status if action is not None else None}
 
 
-@signed_in()
+@signed_in(page=False)
 async def item_stream(request: Request, user: SignedIn) -> Response:
     return event_stream(request, "status", lambda: _status(request))
 

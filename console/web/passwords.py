@@ -32,6 +32,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     return password_hash is not None
 
 
-def needs_rehash(password_hash: str) -> bool:
-    """True when the hash was made with weaker costs than today's; rehash at the next sign-in."""
-    return _hasher.check_needs_rehash(password_hash)
+def rehashed(password_hash: str, password: str) -> str | None:
+    """A new hash of a verified password when the old one used weaker costs than today's."""
+    # The password was accepted when it was set: its length is not judged again here.
+    return _hasher.hash(password) if _hasher.check_needs_rehash(password_hash) else None

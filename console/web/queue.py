@@ -64,7 +64,7 @@ async def queue_page(request: Request, user: SignedIn) -> Response:
     return render(request, "queue.html", context, user=user)
 
 
-@signed_in()
+@signed_in(page=False)
 async def queue_stream(request: Request, user: SignedIn) -> Response:
     only = QueueFilter.from_request(request)
     return event_stream(request, "queue", lambda: _rows_html(request, only))

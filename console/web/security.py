@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
@@ -13,8 +12,9 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from workflows.names import Role
 from workflows.services import Services
-from workflows.store.users import Role, get_user
+from workflows.store.users import get_user
 
 ROLE_RANK: dict[str, int] = {"viewer": 0, "approver": 1, "admin": 2}
 SESSION_USER = "user"
@@ -49,11 +49,6 @@ UserEndpoint = Callable[[Request, SignedIn], Awaitable[Response]]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def password_stamp(password_hash: str) -> str:
-    """Kept in the session: a changed password no longer matches, so old sessions end."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
-
-
 def csrf_token(request: Request) -> str:
     """This session's CSRF token, made on first use; every form sends it back."""
     token = request.session.get(SESSION_CSRF)
@@ -82,7 +77,11 @@ def services_of(request: Request) -> Services:
 
 
 async def current_user(request: Request) -> SignedIn | None:
-    """The signed-in user, or None when nobody is, or the account changed since sign-in."""
+    """The signed-in user, or None when nobody is, or the session was ended since sign-in.
+
+    Sign-out, a password change and deactivation end sessions in the database, so a copy of the
+    cookie taken before stops working too.
+    """
     remembered = request.session.get(SESSION_USER)
     if not isinstance(remembered, dict) or not isinstance(remembered.get("id"), int):
         return None
@@ -92,7 +91,7 @@ async def current_user(request: Request) -> SignedIn | None:
         user is None
         or user.id is None
         or not user.active
-        or remembered.get("stamp") != password_stamp(user.password_hash)
+        or remembered.get("generation") != user.session_generation
     ):
         request.session.pop(SESSION_USER, None)
         return None
@@ -100,15 +99,19 @@ async def current_user(request: Request) -> SignedIn | None:
     return SignedIn(id=user.id, email=user.email, role=role)
 
 
-def signed_in(minimum: Role = "viewer") -> Callable[[UserEndpoint], Endpoint]:
-    """Require a signed-in user with at least `minimum`; POSTs must also carry the CSRF token."""
+def signed_in(minimum: Role = "viewer", *, page: bool = True) -> Callable[[UserEndpoint], Endpoint]:
+    """Require a signed-in user with at least `minimum`; POSTs must also carry the CSRF token.
+
+    Without a session, a page redirects to sign-in; anything else (`page=False`, the live
+    streams) gets 401, whatever the request accepts.
+    """
 
     def decorate(endpoint: UserEndpoint) -> Endpoint:
         @functools.wraps(endpoint)
         async def guarded(request: Request) -> Response:
             user = await current_user(request)
             if user is None:
-                return _unauthenticated(request)
+                return _unauthenticated(request, page=page)
             if request.method == "POST" and not await csrf_ok(request):
                 return forbidden("The form had expired or did not come from this console.")
             if not user.has(minimum):
@@ -124,9 +127,11 @@ def forbidden(message: str) -> Response:
     return PlainTextResponse(f"403 Forbidden: {message}", status_code=403)
 
 
-def _unauthenticated(request: Request) -> Response:
-    wants_page = request.method == "GET" and "text/event-stream" not in request.headers.get(
-        "accept", ""
+def _unauthenticated(request: Request, *, page: bool) -> Response:
+    wants_page = (
+        page
+        and request.method == "GET"
+        and "text/event-stream" not in request.headers.get("accept", "")
     )
     if not wants_page:
         return PlainTextResponse("401 Unauthorized: sign in first.", status_code=401)

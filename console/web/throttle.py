@@ -1,4 +1,4 @@
-"""Sign-in throttling: a few failures per email and address, then a pause, by the app clock."""
+"""Sign-in throttling: a few tries per email and address, then a pause, by the app clock."""
 
 from __future__ import annotations
 
@@ -7,36 +7,34 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from workflows.store.users import (
-    clear_sign_in_failures,
-    count_sign_in_failures,
-    record_sign_in_failure,
-)
+from workflows.store.users import claim_sign_in_try, clear_sign_in_tries
 
-MAX_FAILURES = 5
+MAX_TRIES = 5
 WINDOW = timedelta(minutes=15)
 
 
 class SignInThrottle:
-    """Counts failed sign-ins in the database, so every worker and replica sees the same count."""
+    """Counts sign-in tries in the database, so every worker and replica sees the same count.
+
+    A try is counted before its password is checked and forgotten only when it succeeds: guesses
+    sent all at once get no more checks than guesses sent one after another.
+    """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def blocked(self, *, email: str, address: str, now: datetime) -> bool:
-        """True once MAX_FAILURES failed in the last WINDOW for this email from this address."""
-        async with self._sessions() as session:
-            failures = await count_sign_in_failures(
-                session=session, email=email, address=address, since=now - WINDOW
-            )
-        return failures >= MAX_FAILURES
-
-    async def failed(self, *, email: str, address: str, now: datetime) -> None:
+    async def claim(self, *, email: str, address: str, now: datetime) -> bool:
+        """True when this pair may try now: fewer than MAX_TRIES in the WINDOW that began first."""
         async with self._sessions.begin() as session:
-            await record_sign_in_failure(
-                session=session, email=email, address=address, at=now, forget_before=now - WINDOW
+            return await claim_sign_in_try(
+                session=session,
+                email=email,
+                address=address,
+                now=now,
+                window=WINDOW,
+                limit=MAX_TRIES,
             )
 
     async def succeeded(self, *, email: str, address: str) -> None:
         async with self._sessions.begin() as session:
-            await clear_sign_in_failures(session=session, email=email, address=address)
+            await clear_sign_in_tries(session=session, email=email, address=address)

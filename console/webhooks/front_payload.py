@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from workflows.customer_text import clean
 from workflows.events import InboundReceived
+from workflows.store.models import ID_LENGTH
 
 APP_INBOUND_TYPE = "inbound_received"  # an application webhook's envelope type
 RULE_INBOUND_TYPE = "inbound"  # a rule webhook's body is the event itself
+# Front's ids (`evt_…`, `cnv_…`, `msg_…`, `inb_…`) are short words; ours are stored in 64.
+_FRONT_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{ID_LENGTH}}}")
+# Seconds since 1970 up to the end of year 9999, the last a datetime can hold.
+LATEST_TIMESTAMP = 253_402_300_799.0
 
 
 class PayloadError(ValueError):
     """The body is not the JSON we expect; the message says what is wrong, never what was sent."""
+
+
+def _front_id(value: str) -> str:
+    if not _FRONT_ID.fullmatch(value):
+        raise ValueError(f"not a Front id (1 to {ID_LENGTH} letters, digits, '_' or '-')")
+    return value
+
+
+FrontId = Annotated[str, AfterValidator(_front_id)]
 
 
 class _Part(BaseModel):
@@ -30,12 +46,17 @@ class Recipient(_Part):
 
 
 class Message(_Part):
-    id: str
+    id: FrontId
     recipients: list[Recipient]
     text: str | None = None
     body: str | None = None
     subject: str | None = None
-    created_at: float | None = None
+    created_at: float | None = Field(default=None, ge=0, le=LATEST_TIMESTAMP, allow_inf_nan=False)
+
+    @property
+    def readable_text(self) -> str:
+        """The plain-text rendering; the body (HTML) only when Front gave no text."""
+        return clean(self.text or self.body or "")
 
 
 class MessageTarget(_Part):
@@ -43,7 +64,7 @@ class MessageTarget(_Part):
 
 
 class InboxRef(_Part):
-    id: str
+    id: FrontId
 
 
 class InboxSource(_Part):
@@ -51,14 +72,14 @@ class InboxSource(_Part):
 
 
 class ConversationRef(_Part):
-    id: str
+    id: FrontId
     subject: str | None = None
 
 
 class InboundEvent(_Part):
     """Front's `inbound` event: a message arrived in one or more inboxes."""
 
-    id: str
+    id: FrontId
     conversation: ConversationRef
     source: InboxSource
     target: MessageTarget
@@ -80,6 +101,11 @@ def read_document(body: bytes) -> dict[str, Any]:
         raise PayloadError("body is not valid JSON") from error
     if not isinstance(document, dict):
         raise PayloadError("body must be a JSON object")
+    try:
+        # JSON can spell a lone surrogate ("\ud800"), which no UTF-8 text, so no database, holds.
+        json.dumps(document, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise PayloadError("body holds an unpaired UTF-16 surrogate") from None
     return document
 
 
@@ -114,9 +140,8 @@ def parse_inbound(document: dict[str, Any], *, rule: bool) -> InboundEvent:
 def to_inbound_received(
     event: InboundEvent, *, app_id: str, inbox_id: str, now: datetime
 ) -> InboundReceived:
-    """The event the workflows run on, for the app that owns `inbox_id`."""
+    """The event the workflows run on, for the app that owns `inbox_id`: ids and short fields."""
     message = event.target.data
-    created = message.created_at
     return InboundReceived(
         front_event_id=event.id,
         app_id=app_id,
@@ -126,7 +151,11 @@ def to_inbound_received(
         sender_email=event.sender.handle,
         sender_name=event.sender.name,
         subject=message.subject or event.conversation.subject,
-        # `text` is the plain-text rendering; `body` (HTML) only when Front gave no text.
-        text=message.text or message.body or "",
-        received_at=datetime.fromtimestamp(created, UTC) if created is not None else now,
+        received_at=sent_at(event, now=now),
     )
+
+
+def sent_at(event: InboundEvent, *, now: datetime) -> datetime:
+    """When Front says the message was created, or `now` when it does not say."""
+    created = event.target.data.created_at
+    return datetime.fromtimestamp(created, UTC) if created is not None else now

@@ -12,7 +12,7 @@ from tests.agent.factories import NOW, conversation
 
 
 async def test_comment_lists_notes_lookups_verdicts_and_outcomes() -> None:
-    context = conversation("I would like a refund please")
+    context = conversation("I would like a refund for my team plan please")
     result = await run_agent(context=context, model_client=OfflineModel())
     decisions = decide_all(result.proposed_actions, context=context, policy=AppPolicy(), now=NOW)
     refund = result.proposed_actions[0]

@@ -22,7 +22,7 @@ from agent.result import AgentResult
 from tests.agent.factories import conversation
 
 CONTEXT = conversation("help")
-ACTIONS = {
+ACTIONS: dict[str, dict[str, Any]] = {
     "refund_purchase": {"purchase_id": "pur_new", "amount_cents": 4900, "reason": "asked"},
     "transfer_license": {"purchase_id": "pur_old", "to_email": "bo@example.com"},
     "send_magic_link": {"email": "ann@example.com"},
@@ -67,7 +67,7 @@ def test_only_an_executed_action_reads_as_done(tool: str, status: Status) -> Non
 
 def test_an_action_without_an_outcome_counts_as_pending() -> None:
     draft = compose_draft(result("Hi Ann.", action("refund_purchase")), {}, context=CONTEXT)
-    assert "Our team is reviewing your refund request for Pro plan (49.00 USD)" in draft
+    assert "Our team is reviewing your refund request for Pro plan ($49.00)" in draft
 
 
 def test_a_body_that_claims_the_action_happened_is_replaced_until_it_did() -> None:
@@ -129,3 +129,43 @@ def test_several_actions_each_get_their_own_status() -> None:
     assert "reviewing your refund request" in draft
     assert "login link has been sent" in draft
     assert "refund of" not in draft
+
+
+def test_an_edited_action_reads_as_what_was_executed_never_the_proposal() -> None:
+    proposed = action("refund_purchase")  # $49.00 proposed
+    edited = ActionOutcome(
+        status="executed", params={**ACTIONS["refund_purchase"], "amount_cents": 1000}
+    )
+
+    draft = compose_draft(result("Hi Ann.", proposed), {"t1": edited}, context=CONTEXT)
+
+    assert "Your refund of $10.00 for Pro plan has been issued" in draft
+    assert "49" not in draft
+
+
+def test_a_body_that_says_the_proposed_amount_was_refunded_is_replaced_after_an_edit() -> None:
+    proposed = action("refund_purchase")
+    edited = ActionOutcome(
+        status="executed", params={**ACTIONS["refund_purchase"], "amount_cents": 1000}
+    )
+    as_proposed = ActionOutcome(status="executed", params=ACTIONS["refund_purchase"])
+    body = "Hi Ann, your refund of $49.00 has been issued."
+
+    after_edit = compose_draft(result(body, proposed), {"t1": edited}, context=CONTEXT)
+    unchanged = compose_draft(result(body, proposed), {"t1": as_proposed}, context=CONTEXT)
+
+    assert "$49.00" not in after_edit
+    assert after_edit.startswith(NEUTRAL_OPENING)
+    assert unchanged.startswith(body)
+
+
+def test_an_edited_transfer_names_the_address_it_went_to() -> None:
+    proposed = action("transfer_license")
+    edited = ActionOutcome(
+        status="executed", params={**ACTIONS["transfer_license"], "to_email": "cy@example.com"}
+    )
+
+    draft = compose_draft(result("Hi Ann.", proposed), {"t1": edited}, context=CONTEXT)
+
+    assert "moved to cy@example.com" in draft
+    assert "bo@example.com" not in draft

@@ -33,8 +33,8 @@ SCENARIOS: list[tuple[str, str, str, dict[str, Any]]] = [
         },
     ),
     (
-        "money back",
-        "Can I have my money back? It does not do what I need.",
+        "money back for a named product",
+        "Can I have my money back for the Pro plan? It does not do what I need.",
         "refund_purchase",
         {
             "purchase_id": "pur_new",
@@ -50,7 +50,7 @@ SCENARIOS: list[tuple[str, str, str, dict[str, Any]]] = [
     ),
     (
         "licence transfer",
-        "Please transfer my licence to bo@example.com, he is taking over.",
+        "Please transfer my Pro plan licence to bo@example.com, he is taking over.",
         "transfer_license",
         {"purchase_id": "pur_new", "to_email": "bo@example.com"},
     ),
@@ -90,7 +90,9 @@ async def test_offline_scenario_end_to_end(
 
     assert [(a.tool, a.params) for a in result.proposed_actions] == [(tool, params)]
     assert result.outcome == "completed"
-    assert result.draft.splitlines()[0].startswith(OFFLINE_LABEL)
+    assert result.draft.splitlines()[0] == "Hi Ann,"
+    assert OFFLINE_LABEL not in result.draft  # the banner is for teammates only
+    assert result.reasoning.startswith(OFFLINE_LABEL)
     assert result.model == OFFLINE_MODEL
     assert result.cost_usd == 0.0
     assert any(OFFLINE_LABEL in r.getMessage() for r in caplog.records)
@@ -188,3 +190,74 @@ def _transcript_of(context: ConversationContext, result: AgentResult) -> list[di
         },
         {"role": "assistant", "content": [{"type": "text", "text": result.draft}]},
     ]
+
+
+GRACE = [
+    purchase(
+        "pur_lifetime",
+        amount_cents=24900,
+        age=timedelta(days=190),
+        product="Pro licence (lifetime)",
+    ),
+    purchase("pur_addon", amount_cents=900, age=timedelta(days=9), product="Sync add-on (1 year)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "purchase_id"),
+    [
+        ("I'd like a refund for my lifetime licence, please.", "pur_lifetime"),
+        ("Please refund the $249.00 I paid.", "pur_lifetime"),
+        ("Refund the sync add-on please, I never used it.", "pur_addon"),
+    ],
+)
+async def test_offline_refunds_the_purchase_the_customer_names(text: str, purchase_id: str) -> None:
+    result = await run_agent(
+        context=conversation(text, purchases=GRACE), model_client=OfflineModel()
+    )
+
+    [refund] = result.proposed_actions
+    assert refund.params["purchase_id"] == purchase_id
+
+
+async def test_offline_asks_which_purchase_rather_than_guessing() -> None:
+    context = conversation("Can I get a refund please?", purchases=GRACE)
+
+    result = await run_agent(context=context, model_client=OfflineModel())
+
+    assert result.proposed_actions == []
+    assert "which one would you like us to refund?" in result.draft
+    assert "- Pro licence (lifetime), $249.00" in result.draft
+    assert "- Sync add-on (1 year), $9.00" in result.draft
+
+
+async def test_offline_hands_a_one_seat_transfer_to_a_person() -> None:
+    team = [purchase("pur_team", amount_cents=49900, product="Team licence (5 seats)")]
+    context = conversation("Please move one seat to bo@example.com, she joined us.", purchases=team)
+
+    result = await run_agent(context=context, model_client=OfflineModel())
+
+    [action] = result.proposed_actions
+    assert action.tool == "escalate_to_human"
+    assert "one seat" in action.params["reason"]
+
+
+async def test_offline_proposes_an_email_change() -> None:
+    context = conversation("Please change my email to ann.lee@newmail.example, thanks.")
+
+    result = await run_agent(context=context, model_client=OfflineModel())
+
+    [action] = result.proposed_actions
+    assert (action.tool, action.params) == (
+        "update_email",
+        {"user_id": "usr_ann", "new_email": "ann.lee@newmail.example"},
+    )
+
+
+async def test_offline_escalation_reply_does_not_repeat_the_follow_up() -> None:
+    context = conversation("What do you think about the football match last night?")
+
+    result = await run_agent(context=context, model_client=OfflineModel())
+
+    # The draft's status line for the escalation says a colleague will follow up; once is enough.
+    assert result.draft == "Hi Ann,\n\nThank you for writing to us."

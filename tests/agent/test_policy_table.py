@@ -155,7 +155,9 @@ ROWS: list[tuple[str, ProposedAction, AppPolicy, Verdict]] = [
 def test_policy_verdict(
     case: str, proposed: ProposedAction, policy: AppPolicy, expected: Verdict
 ) -> None:
-    decision = decide(proposed, context=conversation("help"), policy=policy, now=NOW)
+    # The customer names the purchase, so only the rule under test decides.
+    named = f"Help with {proposed.params.get('purchase_id', 'my account')}, please."
+    decision = decide(proposed, context=conversation(named), policy=policy, now=NOW)
     assert decision.verdict == expected, f"{case}: {decision.reason}"
     assert decision.reason
 
@@ -174,7 +176,9 @@ def test_repeated_action_in_one_run_is_refused_the_second_time() -> None:
     first, second = refund("pur_new", 100), refund("pur_new", 100)
     verdicts = [
         d.verdict
-        for _, d in decide_all([first, second], context=conversation("x"), policy=AUTO, now=NOW)
+        for _, d in decide_all(
+            [first, second], context=conversation("pur_new"), policy=AUTO, now=NOW
+        )
     ]
     assert verdicts == ["auto", "refuse"]
 
@@ -182,7 +186,8 @@ def test_repeated_action_in_one_run_is_refused_the_second_time() -> None:
 def test_refunds_adding_up_past_the_price_are_refused() -> None:
     halves = [refund("pur_new", 2500), refund("pur_new", 2400), refund("pur_new", 1)]
     verdicts = [
-        d.verdict for _, d in decide_all(halves, context=conversation("x"), policy=AUTO, now=NOW)
+        d.verdict
+        for _, d in decide_all(halves, context=conversation("pur_new"), policy=AUTO, now=NOW)
     ]
     assert verdicts == ["auto", "auto", "refuse"]
 
@@ -235,7 +240,8 @@ def test_earlier_automatic_refunds_on_the_purchase_count_against_the_limit() -> 
 
 def test_automatic_refunds_to_one_customer_add_up_across_purchases() -> None:
     context = conversation(
-        "x", purchases=[purchase("pur_a", amount_cents=900), purchase("pur_b", amount_cents=900)]
+        "Refund pur_b too, please.",
+        purchases=[purchase("pur_a", amount_cents=900), purchase("pur_b", amount_cents=900)],
     )
 
     decided = decide_all(
@@ -277,7 +283,7 @@ def test_refunds_needing_a_human_do_not_use_up_the_automatic_limit() -> None:
 def test_a_run_past_the_proposal_cap_goes_to_a_person_as_one_escalation() -> None:
     many = [refund("pur_new", 10 + n) for n in range(MAX_PROPOSALS_PER_RUN + 2)]
 
-    decided = decide_all(many, context=conversation("x"), policy=AUTO, now=NOW)
+    decided = decide_all(many, context=conversation("pur_new"), policy=AUTO, now=NOW)
 
     verdicts = [d.verdict for _, d in decided]
     assert verdicts[:MAX_PROPOSALS_PER_RUN] == ["auto"] * MAX_PROPOSALS_PER_RUN
@@ -304,3 +310,53 @@ def test_a_refund_past_what_is_left_is_refused_in_money() -> None:
 
     assert decision.verdict == "refuse"
     assert decision.reason == "$5,000.00 is more than the $249.00 left on the purchase"
+
+
+GRACE = [
+    purchase(
+        "pur_lifetime",
+        amount_cents=24900,
+        age=timedelta(days=190),
+        product="Pro licence (lifetime)",
+    ),
+    purchase("pur_addon", amount_cents=900, age=timedelta(days=9), product="Sync add-on (1 year)"),
+]
+SMALL_AUTO = AppPolicy(auto_refund_max_cents=2000, auto_refund_max_age_days=14)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can I get a refund for the sync add-on?",
+        "I would like my $9 back, please.",
+        "Please refund pur_addon.",
+    ],
+)
+def test_a_refund_of_the_purchase_the_customer_named_may_run_on_its_own(text: str) -> None:
+    context = conversation(text, purchases=GRACE)
+    decision = decide(refund("pur_addon", 900), context=context, policy=SMALL_AUTO, now=NOW)
+    assert decision.verdict == "auto", decision.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want a refund for my lifetime licence, I paid $249.00.",
+        "Refund please.",
+        "I paid 249.00 for the licence and want my money back.",
+    ],
+)
+def test_a_refund_of_a_purchase_the_customer_did_not_name_needs_a_human(text: str) -> None:
+    context = conversation(text, purchases=GRACE)
+    decision = decide(refund("pur_addon", 900), context=context, policy=SMALL_AUTO, now=NOW)
+    assert decision.verdict == "needs_approval"
+    assert decision.reason == (
+        "the customer did not name Sync add-on (1 year) and has other purchases it could be"
+    )
+
+
+def test_the_only_open_purchase_needs_no_naming() -> None:
+    closed = purchase("pur_old", status="refunded", refunded_cents=4900, product="Sync add-on")
+    context = conversation("Refund please.", purchases=[closed, GRACE[1]])
+    decision = decide(refund("pur_addon", 900), context=context, policy=SMALL_AUTO, now=NOW)
+    assert decision.verdict == "auto", decision.reason

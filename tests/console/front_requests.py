@@ -20,6 +20,7 @@ from tests.stand_in import StandIn
 from workflows.config import Settings
 from workflows.store import create_engine, session_factory, upgrade_database
 from workflows.store.crud import create_app as create_support_app
+from workflows.store.models import InboxMessage
 
 SECRET = "front-app-secret-for-tests"
 RULE_SECRET = "front-rule-secret-for-tests"
@@ -163,3 +164,14 @@ async def post_app(
     return await client.post(
         "/webhooks/front", content=body, headers=app_headers(body, sent_at=sent_at)
     )
+
+
+async def kept_text(settings: Settings, message_id: str) -> str | None:
+    """The text the local inbox keeps for a message, None when it keeps none."""
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            message = await session.get(InboxMessage, message_id)
+            return None if message is None else message.text
+    finally:
+        await engine.dispose()

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import time
+
 from tests.console.conftest import AppClient
+from tests.keys import SIGNING_KEY
 from tests.stand_in import StandIn
 from workflows.config import Settings
+from workflows.engine.protocol import canonical_json, sign
 from workflows.events import INBOUND_RECEIVED
 from workflows.functions.ping import PING_EVENT
+from workflows.store import upgrade_database
 
 PING_ID = "support-agent-ping"
 INBOUND_ID = "support-agent-handle-inbound-message"
 APPROVAL_ID = "support-agent-handle-approval"
+RESEND_ID = "support-agent-resend-decisions"
+SWEEP_ID = "support-agent-sweep-approvals"
+
+
+def _signed(body: bytes = b"") -> dict[str, str]:
+    """Headers of a call from the engine: the app serves only signed requests."""
+    signature = sign(body, SIGNING_KEY, int(time.time()))
+    return {"x-inngest-signature": signature, "x-inngest-server-kind": "cloud"}
 
 
 def _pointed_at(stand_in: StandIn, settings: Settings) -> Settings:
@@ -18,14 +31,15 @@ def _pointed_at(stand_in: StandIn, settings: Settings) -> Settings:
     return settings.model_copy(update={"engine_port": port})
 
 
-async def test_healthz_reports_a_reachable_database(
+async def test_healthz_reports_a_ready_app_on_a_writable_database(
     app_client: AppClient, settings: Settings
 ) -> None:
+    await upgrade_database(settings.database_url)
     async with app_client(settings) as client:
         response = await client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "db": True}
+    assert response.json() == {"ok": True, "ready": True, "db": True}
 
 
 async def test_healthz_is_503_when_the_database_is_unreachable(
@@ -39,17 +53,23 @@ async def test_healthz_is_503_when_the_database_is_unreachable(
         response = await client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json() == {"ok": False, "db": False, "error": "ConnectionRefusedError"}
+    assert response.json() == {
+        "ok": False,
+        "ready": True,
+        "db": False,
+        "error": "ConnectionRefusedError",
+    }
 
 
 async def test_get_api_inngest_describes_the_served_functions(
     app_client: AppClient, settings: Settings
 ) -> None:
     async with app_client(settings) as client:
-        response = await client.get("/api/inngest")
+        response = await client.get("/api/inngest", headers=_signed())
 
     assert response.status_code == 200
-    assert response.json()["function_count"] == 3
+    # ping, inbound, approval and the two approval crons (on_failure handlers are not counted).
+    assert response.json()["function_count"] == 5
 
 
 async def test_put_api_inngest_registers_the_functions_with_the_engine(
@@ -58,7 +78,7 @@ async def test_put_api_inngest_registers_the_functions_with_the_engine(
     stand_in.reply("POST", "/fn/register", body={"ok": True})
 
     async with app_client(_pointed_at(stand_in, settings)) as client:
-        response = await client.put("/api/inngest")
+        response = await client.put("/api/inngest", headers=_signed())
 
     assert response.status_code == 200
     [registration] = stand_in.received("POST", "/fn/register")
@@ -72,12 +92,19 @@ async def test_put_api_inngest_registers_the_functions_with_the_engine(
         f"{INBOUND_ID}-failure",
         APPROVAL_ID,
         f"{APPROVAL_ID}-failure",
+        RESEND_ID,
+        SWEEP_ID,
     }
+    # Standard cron syntax, which Inngest and the embedded engine both schedule.
+    assert functions[RESEND_ID]["triggers"] == [{"cron": "* * * * *"}]
+    assert functions[SWEEP_ID]["triggers"] == [{"cron": "* * * * *"}]
     assert functions[INBOUND_ID]["triggers"] == [{"event": INBOUND_RECEIVED}]
     # One run per conversation at a time: later messages wait and then see the whole thread.
     assert functions[INBOUND_ID]["concurrency"] == [
         {"limit": 1, "key": "event.data.conversation_id"}
     ]
+    for cron in ("support-agent-resend-decisions", "support-agent-sweep-approvals"):
+        assert functions[cron]["triggers"] == [{"cron": "* * * * *"}]
     function = functions[PING_ID]
     assert function["triggers"] == [{"event": PING_EVENT}]
     runtime = function["steps"]["step"]["runtime"]
@@ -103,8 +130,12 @@ async def test_post_api_inngest_runs_the_ping_function(
         "version": 1,
     }
     async with app_client(settings) as client:
+        body = canonical_json(call)
         response = await client.post(
-            "/api/inngest", params={"fnId": PING_ID, "stepId": "step"}, json=call
+            "/api/inngest",
+            params={"fnId": PING_ID, "stepId": "step"},
+            content=body,
+            headers={**_signed(body), "content-type": "application/json"},
         )
 
     assert response.status_code == 206

@@ -108,6 +108,9 @@ async def test_serve_migrates_runs_the_engine_and_doctor_sees_a_ping_complete(
 ) -> None:
     server = await _start(["serve"], environment)
     try:
+        console = f"console at {environment['PUBLIC_URL']}/console/".encode()
+        await _read_until(server, console)
+        await _read_until(server, b"support-agent users add --email you@example.com --role admin")
         # The engine registers the app's functions once both servers are up.
         await _read_until(server, b'"PUT /api/inngest HTTP/1.1" 200')
         doctor = await _start(["doctor", "--timeout", "30"], environment, logs_to_stdout=False)
@@ -151,7 +154,7 @@ async def test_serve_with_an_external_inngest_runs_the_web_app_alone(
             server.kill()
             await server.wait()
 
-    assert health.json() == {"ok": True, "db": True}
+    assert health.json() == {"ok": True, "ready": True, "db": True}
     assert server_exit == 0
 
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from console.doctor import Status, run_checks
-from console.doctor.durable import EngineApi, check_database, check_engine, check_ping
+from console.doctor.durable import (
+    EngineApi,
+    check_database,
+    check_engine,
+    check_ping,
+)
+from tests.keys import EVENT_KEY, SIGNING_KEY
 from tests.stand_in import StandIn
 from workflows.client import create_inngest_client
 from workflows.config import Settings
@@ -27,7 +34,7 @@ def _engine_at(stand_in: StandIn, settings: Settings) -> Settings:
 
 
 def _runs(stand_in: StandIn, event_id: str, *runs: dict[str, object]) -> None:
-    stand_in.reply("POST", "/e/embedded", body={"ids": [event_id], "status": 200})
+    stand_in.reply("POST", f"/e/{EVENT_KEY}", body={"ids": [event_id], "status": 200})
     stand_in.reply("GET", f"/v1/events/{event_id}/runs", body={"data": list(runs)})
 
 
@@ -78,7 +85,7 @@ async def test_ping_sends_the_event_and_reports_the_completed_run(
 
     assert check.status is Status.OK
     assert check.detail == f"run run-1 completed: {api.url}/v1/runs/run-1"
-    [sent] = stand_in.received("POST", "/e/embedded")
+    [sent] = stand_in.received("POST", f"/e/{EVENT_KEY}")
     [event] = sent.json()
     assert event["name"] == PING_EVENT
     assert "sent_at" in event["data"]
@@ -128,11 +135,22 @@ async def test_every_part_is_reported_in_order(settings: Settings, stand_in: Sta
     ]
 
 
-def test_engine_api_follows_the_configured_inngest() -> None:
+def test_engine_api_follows_the_configured_inngest(settings: Settings) -> None:
     dev = Settings(_env_file=None, inngest_dev="http://inngest:8288")
-    cloud = Settings(_env_file=None, inngest_signing_key="signkey-prod-abc")
+    cloud = Settings(_env_file=None, inngest_signing_key=f"signkey-prod-{'ab' * 32}")
+    hashed = hashlib.sha256(bytes.fromhex("ab" * 32)).hexdigest()
 
     assert EngineApi.from_settings(dev) == EngineApi("inngest", "http://inngest:8288", {})
     assert EngineApi.from_settings(cloud) == EngineApi(
-        "inngest cloud", "https://api.inngest.com", {"Authorization": "Bearer signkey-prod-abc"}
+        "inngest cloud",
+        "https://api.inngest.com",
+        {"Authorization": f"Bearer signkey-prod-{hashed}"},
     )
+
+
+def test_the_raw_signing_key_never_leaves_the_process(settings: Settings) -> None:
+    api = EngineApi.from_settings(settings)
+
+    raw = SIGNING_KEY.removeprefix("signkey-test-")
+    assert api.headers["Authorization"].startswith("Bearer signkey-test-")
+    assert raw not in api.headers["Authorization"]

@@ -23,6 +23,7 @@ from tests.console.front_requests import (
     app_headers,
     encode,
     front_client,
+    kept_text,
     pointed_at,
     post_app,
     rule_headers,
@@ -65,10 +66,11 @@ async def test_a_signed_inbound_message_sends_one_event_keyed_by_front_event_id(
         sender_email="ada@example.com",
         sender_name="Ada Lovelace",
         subject="Re: Double charge",
-        text=CUSTOMER_TEXT,
         received_at=datetime(2026, 3, 1, 11, 59, 58, 250000, tzinfo=UTC),
     )
     assert event["data"]["received_at"] == "2026-03-01T11:59:58.250000Z"
+    # The message itself is kept in the inbox, not carried by the event.
+    assert CUSTOMER_TEXT not in request.body.decode()
 
 
 async def test_the_inbox_is_looked_up_on_each_supported_database(
@@ -91,7 +93,7 @@ async def test_the_inbox_is_looked_up_on_each_supported_database(
 
 
 async def test_without_created_at_or_text_the_clock_and_html_body_stand_in(
-    client: httpx.AsyncClient, stand_in: StandIn
+    client: httpx.AsyncClient, stand_in: StandIn, webhook_settings: Settings
 ) -> None:
     document = app_envelope()
     message = document["payload"]["target"]["data"]
@@ -104,7 +106,7 @@ async def test_without_created_at_or_text_the_clock_and_html_body_stand_in(
     [request] = stand_in.received("POST", EVENTS)
     data = InboundReceived.model_validate(request.json()[0]["data"])
     assert data.received_at == NOW
-    assert data.text == f"<p>{CUSTOMER_TEXT}</p>"
+    assert await kept_text(webhook_settings, data.message_id) == f"<p>{CUSTOMER_TEXT}</p>"
     assert data.subject == "Double charge"
     assert data.sender_name is None
 

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from console.webhooks.front import MAX_BODY_BYTES
 from tests.console.front_requests import (
     CUSTOMER_TEXT,
     INBOUND,
@@ -110,19 +111,19 @@ async def test_a_missing_field_is_400_naming_it(
     assert stand_in.requests == []
 
 
-async def test_a_declared_length_over_1_mib_is_413_before_any_check(
+async def test_a_declared_length_over_the_limit_is_413_before_any_check(
     client: httpx.AsyncClient, stand_in: StandIn
 ) -> None:
-    body = b" " * (1024 * 1024 + 1)
+    body = b" " * (MAX_BODY_BYTES + 1)
 
     response = await client.post("/webhooks/front", content=body, headers=app_headers(body))
 
     assert response.status_code == 413
-    assert response.json() == {"error": "body larger than 1 MiB"}
+    assert response.json() == {"error": "body larger than 8 MiB"}
     assert stand_in.requests == []
 
 
-async def test_a_chunked_body_is_cut_off_past_1_mib(
+async def test_a_chunked_body_is_cut_off_past_the_limit(
     client: httpx.AsyncClient, stand_in: StandIn
 ) -> None:
     chunk, offered = b" " * 65536, 0
@@ -139,14 +140,15 @@ async def test_a_chunked_body_is_cut_off_past_1_mib(
 
     assert response.status_code == 413
     assert "content-length" not in response.request.headers
-    assert offered <= 17 + 1  # 16 chunks are exactly 1 MiB; reading stops on the next
+    chunks_at_limit = MAX_BODY_BYTES // len(chunk)
+    assert offered <= chunks_at_limit + 2  # reading stops on the chunk past the limit
     assert stand_in.requests == []
 
 
-async def test_exactly_1_mib_is_read_and_judged_on_its_content(
+async def test_a_body_of_exactly_the_limit_is_read_and_judged_on_its_content(
     client: httpx.AsyncClient, stand_in: StandIn
 ) -> None:
-    body = b" " * (1024 * 1024)
+    body = b" " * MAX_BODY_BYTES
 
     response = await client.post("/webhooks/front", content=body, headers=app_headers(body))
 

@@ -15,27 +15,28 @@ import uvicorn
 from console.app import create_app
 from console.cli import main
 from console.webhooks.front_signature import verify_app_webhook
-from tests.console.front_requests import seed_apps
+from tests.console.front_requests import kept_text, seed_apps
 from tests.stand_in import StandIn
 from workflows.config import Settings
+from workflows.secrets import secrets_path, with_generated_secrets
 
 EVENTS = "/e/test-key"
 
 
 @pytest.fixture
 def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stand_in: StandIn) -> Settings:
-    """One environment for the command and the server; events go to the stand-in."""
+    """One environment for the command and the server, whose secrets `serve` generated at its
+    first start; events go to the stand-in."""
     monkeypatch.chdir(tmp_path)  # no `.env` from the checkout
     for name, value in {
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'simulate.db'}",
-        "CONSOLE_SECRET_KEY": "a-console-key-for-tests",
         "INNGEST_DEV": stand_in.url,
         "INNGEST_EVENT_KEY": "test-key",
         "PUBLIC_URL": "http://127.0.0.1:1",  # every test passes --url or expects no post
     }.items():
         monkeypatch.setenv(name, value)
     stand_in.reply("POST", EVENTS, body={"ids": ["01JEVENT"], "status": 200})
-    return Settings()
+    return with_generated_secrets(Settings())
 
 
 async def seed(settings: Settings) -> None:
@@ -97,7 +98,8 @@ async def test_a_simulated_email_becomes_one_event_for_the_apps_first_inbox(
     assert data["message_id"].startswith("msg_")
     assert (data["app_id"], data["inbox_id"]) == ("acme", "inb_acme")
     assert (data["sender_email"], data["sender_name"]) == ("grace@example.com", "Grace Hopper")
-    assert (data["subject"], data["text"]) == ("Refund please", "I was charged twice.")
+    assert data["subject"] == "Refund please"
+    assert await kept_text(environment, data["message_id"]) == "I was charged twice."
     received = datetime.fromisoformat(data["received_at"])
     assert abs((datetime.now(UTC) - received).total_seconds()) < 60
 
@@ -203,3 +205,15 @@ async def test_an_unreachable_server_fails_with_a_hint(
 
     assert code == 1
     assert "is `support-agent serve` running?" in capsys.readouterr().err
+
+
+async def test_it_signs_with_the_secret_serve_generated_and_never_a_default(
+    environment: Settings, stand_in: StandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secrets_path(environment).unlink()  # as before the first `serve`
+
+    code = await simulate("--inbox", "inb_acme", "--subject", "Hi", "--body", "x")
+
+    assert code == 1
+    assert "start `support-agent serve` once" in capsys.readouterr().err
+    assert stand_in.requests == []

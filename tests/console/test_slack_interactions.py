@@ -20,6 +20,7 @@ from console.app import create_app
 from tests.console.conftest import AppClient
 from tests.console.slack_requests import ANN, BOB, EVE, SECRET, click, signed, submission
 from tests.integrations.slack_stand_in import CHANNEL, TOKEN, SlackStandIn
+from tests.keys import EVENT_KEY, SECRETS
 from tests.stand_in import StandIn
 from workflows.approvals.view import load_action_view
 from workflows.config import Settings
@@ -30,7 +31,7 @@ from workflows.store import upgrade_database
 from workflows.store.models import Action, App, Conversation
 
 ACTION_ID = "act_slack_test"
-EVENT_PATH = "/e/embedded"
+EVENT_PATH = f"/e/{EVENT_KEY}"
 
 
 class MovableClock:
@@ -130,6 +131,7 @@ async def desk(database_url: str, tmp_path: Path) -> AsyncIterator[Desk]:
             slack_api_url=slack.api_url,
             slack_approver_ids="U0ANN, U0BOB",
             engine_port=int(events.url.rsplit(":", 1)[1]),
+            **SECRETS,
         )
         clock = MovableClock()
         app = create_app(settings, clock=clock)

@@ -11,7 +11,6 @@ import pytest
 import pytest_asyncio
 
 from tests.e2e.conftest import APPROVAL_SECONDS
-from tests.e2e.defects import CRASHING_WAIT
 from tests.e2e.desk import SETTLE, Desk
 from tests.e2e.slack import Card
 
@@ -62,7 +61,6 @@ async def _sleep_until(moment: float) -> None:
     await asyncio.sleep(max(0.0, moment - time.time()))
 
 
-@CRASHING_WAIT
 async def test_a_click_one_second_before_the_deadline_executes(
     desk: Desk, deadlines: Deadlines
 ) -> None:
@@ -81,7 +79,6 @@ async def test_a_click_one_second_before_the_deadline_executes(
     await desk.draft_says(pending.conversation, "has been issued", within=SETTLE)
 
 
-@CRASHING_WAIT
 async def test_nobody_deciding_expires_the_action_on_time_everywhere(
     desk: Desk, deadlines: Deadlines
 ) -> None:
@@ -103,7 +100,6 @@ async def test_nobody_deciding_expires_the_action_on_time_everywhere(
     assert desk.shop.executions(pending.card.action_id) == 0
 
 
-@CRASHING_WAIT
 async def test_a_click_after_the_deadline_is_refused_and_executes_nothing(
     desk: Desk, deadlines: Deadlines
 ) -> None:

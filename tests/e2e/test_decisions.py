@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.defects import CRASHING_WAIT, DRAFT_MISSTATES_EDIT
 from tests.e2e.desk import SETTLE, Desk
 from tests.e2e.shop import PRICE_CENTS
 
@@ -13,7 +12,6 @@ ASK = "Hello, I bought the lifetime licence by mistake. Can I get a refund pleas
 READING = 1.0  # seconds a person looks at a card before deciding
 
 
-@CRASHING_WAIT
 async def test_an_approval_executes_once_and_the_card_and_draft_say_so(desk: Desk) -> None:
     customer = "ada-approve@example.com"
     conversation = await desk.email(customer, ASK)
@@ -36,7 +34,6 @@ async def test_an_approval_executes_once_and_the_card_and_draft_say_so(desk: Des
     assert item.audit.count("action.executed") == 1
 
 
-@CRASHING_WAIT
 async def test_a_rejection_with_a_reason_redrafts_and_executes_nothing(desk: Desk) -> None:
     customer = "bea-reject@example.com"
     conversation = await desk.email(customer, ASK)
@@ -55,7 +52,6 @@ async def test_a_rejection_with_a_reason_redrafts_and_executes_nothing(desk: Des
     assert desk.shop.executions(card.action_id) == 0
 
 
-@DRAFT_MISSTATES_EDIT
 async def test_an_edited_amount_is_the_one_executed_and_the_draft_says_so(desk: Desk) -> None:
     customer = "cy-edit@example.com"
     conversation = await desk.email(customer, ASK)

@@ -9,7 +9,6 @@ import asyncio
 import httpx
 import pytest
 
-from tests.e2e.defects import EVENTS_LOST_AT_START
 from tests.e2e.desk import SETTLE, Desk
 from tests.e2e.shop import purchase_of
 
@@ -29,7 +28,6 @@ async def _first_answer(desk: Desk, body: bytes) -> httpx.Response:
             await asyncio.sleep(0.005)
 
 
-@EVENTS_LOST_AT_START
 async def test_a_webhook_sent_the_first_instant_the_server_answers_is_processed(
     own_desk: Desk,
 ) -> None:

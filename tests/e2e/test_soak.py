@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import pytest
 
 from tests.e2e.conftest import APPROVAL_SECONDS
-from tests.e2e.defects import CRASHING_WAIT
 from tests.e2e.desk import CONSOLE_POLL, TERMINAL, Desk, Item, until
 from tests.e2e.shop import PRICE_CENTS, purchase_of
 from tests.e2e.slack import Card
@@ -91,7 +90,6 @@ async def _play(desk: Desk, plan: Plan, start: float) -> Story:
     return Story(card, earliest, latest, decided_at)
 
 
-@CRASHING_WAIT
 async def test_forty_random_decisions_keep_every_promise(desk: Desk) -> None:
     start, late_acks_before = time.time(), desk.late_acks
     schedule = plans(SEED)

@@ -20,8 +20,17 @@ POLL_INTERVAL = 0.05
 class EngineProcess:
     """One engine subprocess at a time on a fixed port and database; `restart` keeps both."""
 
-    def __init__(self, *, database_url: str, app_url: str, port: int, log_path: Path) -> None:
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        app_url: str,
+        port: int,
+        log_path: Path,
+        keys: tuple[str, str] | None = None,
+    ) -> None:
         self.database_url = database_url
+        self.keys = keys  # signing key and event key, for an app that serves only signed calls
         self.app_url = app_url
         self.port = port
         self.log_path = log_path
@@ -44,6 +53,8 @@ class EngineProcess:
             "--port",
             str(self.port),
         ]
+        if self.keys:
+            command += ["--signing-key", self.keys[0], "--event-key", self.keys[1]]
         with self.log_path.open("ab") as log:
             log.write(f"--- start {self.starts}\n".encode())
             log.flush()
@@ -88,10 +99,18 @@ class EngineProcess:
 
 @contextlib.asynccontextmanager
 async def engine_process(
-    *, database_url: str, app_url: str, port: int, log_path: Path, http: httpx.AsyncClient
+    *,
+    database_url: str,
+    app_url: str,
+    port: int,
+    log_path: Path,
+    http: httpx.AsyncClient,
+    keys: tuple[str, str] | None = None,
 ) -> AsyncIterator[EngineProcess]:
     """A started engine subprocess that is always killed on the way out."""
-    engine = EngineProcess(database_url=database_url, app_url=app_url, port=port, log_path=log_path)
+    engine = EngineProcess(
+        database_url=database_url, app_url=app_url, port=port, log_path=log_path, keys=keys
+    )
     try:
         await engine.start(http)
         yield engine

@@ -84,7 +84,26 @@ def _ops(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]
     async def parent(ctx: inngest.Context) -> Any:
         return await ctx.step.invoke("call-child", function=child, data={"n": 21})
 
-    return [steps, parallel, sleeper, waiter, child, parent]
+    @client.create_function(fn_id="slow-child", trigger=inngest.TriggerEvent(event="t/slow-child"))
+    async def slow_child(ctx: inngest.Context) -> Any:
+        await ctx.step.sleep("take-an-hour", datetime.timedelta(hours=1))
+        return "late"
+
+    @client.create_function(
+        fn_id="impatient-parent", trigger=inngest.TriggerEvent(event="t/impatient-parent")
+    )
+    async def impatient_parent(ctx: inngest.Context) -> Any:
+        try:
+            return await ctx.step.invoke(
+                "call-slow-child",
+                function=slow_child,
+                data={},
+                timeout=datetime.timedelta(minutes=1),
+            )
+        except inngest.StepError as error:
+            return {"name": error.name, "message": error.message}
+
+    return [steps, parallel, sleeper, waiter, child, parent, slow_child, impatient_parent]
 
 
 def _failures(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]:
@@ -119,6 +138,16 @@ def _failures(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[
         seen.calls["no-retry"] += 1
         raise inngest.NonRetriableError("permanent")
 
+    async def refuses_for_good() -> None:
+        seen.calls["step-no-retry"] += 1
+        raise inngest.NonRetriableError("the card was deleted")
+
+    @client.create_function(
+        fn_id="step-no-retry", trigger=inngest.TriggerEvent(event="t/step-no-retry"), retries=4
+    )
+    async def step_no_retry(ctx: inngest.Context) -> Any:
+        return await ctx.step.run("refuses-for-good", refuses_for_good)
+
     @client.create_function(
         fn_id="retry-after", trigger=inngest.TriggerEvent(event="t/retry-after"), retries=2
     )
@@ -128,7 +157,7 @@ def _failures(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[
             raise inngest.RetryAfterError("busy", datetime.timedelta(minutes=10))
         return {"attempt": ctx.attempt}
 
-    return [retry, doomed, no_retry, retry_after]
+    return [retry, doomed, no_retry, step_no_retry, retry_after]
 
 
 def _flow_control(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]:

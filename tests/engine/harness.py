@@ -130,7 +130,9 @@ async def running_harness(
     async with (
         serve(app, app_port),
         serve(engine.asgi, engine_port),
-        httpx.AsyncClient() as http,
+        # Fifty events at once queue behind SQLite's one writer; on a busy machine that
+        # takes longer than httpx's default five seconds, and a slow answer is not a wrong one.
+        httpx.AsyncClient(timeout=30) as http,
     ):
         await engine.start()
         try:

@@ -7,6 +7,7 @@ import json
 import httpx
 import pytest
 from sqlalchemy import func, select
+from starlette.types import Message
 
 from tests.engine.functions import Observed, build_suite
 from tests.engine.harness import EVENT_KEY, Harness, make_client, running_harness
@@ -114,3 +115,86 @@ async def test_an_engine_with_an_event_key_refuses_other_keys(
         assert await _count(engine, schema.events) == 1
     finally:
         await engine.stop()
+
+
+def _function(url: str) -> dict[str, object]:
+    return {
+        "id": "t-x",
+        "triggers": [{"event": "t/x"}],
+        "steps": {"step": {"runtime": {"url": f"{url}?fnId=t-x&stepId=step"}}},
+    }
+
+
+async def test_a_registration_pointing_elsewhere_is_refused_even_with_the_key(
+    engine_db: str,
+) -> None:
+    app_url = "http://127.0.0.1:8000/api/inngest"
+    engine = Engine(database_url=engine_db, app_urls=[app_url], signing_key=SIGNING_KEY)
+    await engine.start()
+    bearer = {"authorization": f"Bearer {hashed_signing_key(SIGNING_KEY)}"}
+    try:
+        transport = httpx.ASGITransport(app=engine.asgi)
+        async with httpx.AsyncClient(transport=transport, base_url="http://engine") as http:
+            elsewhere = {"appname": "t", "functions": [_function("http://attacker:9/api/inngest")]}
+            refused = await http.post("/fn/register", json=elsewhere, headers=bearer)
+            ours = {"appname": "t", "url": app_url, "functions": [_function(app_url)]}
+            accepted = await http.post("/fn/register", json=ours, headers=bearer)
+        assert refused.status_code == 403
+        assert "http://attacker:9/api/inngest" in refused.json()["error"]
+        assert accepted.status_code == 200
+        assert engine.functions["t-x"].url.startswith(app_url)
+    finally:
+        await engine.stop()
+
+
+async def test_the_bearer_may_carry_the_keys_environment_prefix(engine_db: str) -> None:
+    engine = Engine(database_url=engine_db, signing_key=SIGNING_KEY)
+    await engine.start()
+    hashed = hashed_signing_key(SIGNING_KEY)
+    try:
+        transport = httpx.ASGITransport(app=engine.asgi)
+        async with httpx.AsyncClient(transport=transport, base_url="http://engine") as http:
+            prefixed = await http.get(
+                "/v1/runs/none", headers={"authorization": f"Bearer signkey-test-{hashed}"}
+            )
+            raw = await http.get(
+                "/v1/runs/none", headers={"authorization": f"Bearer {SIGNING_KEY}"}
+            )
+        assert prefixed.status_code == 404  # authorised; there is no such run
+        assert raw.status_code == 401  # the key itself is never a bearer
+    finally:
+        await engine.stop()
+
+
+async def test_an_undeclared_oversized_body_is_refused_without_being_read_whole(
+    engine_db: str,
+) -> None:
+    engine = Engine(database_url=engine_db, event_key=EVENT_KEY)
+    await engine.start()
+    pulled = 0
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        # A chunked body of 64 MiB with no content-length: one MiB per pull.
+        nonlocal pulled
+        pulled += 1
+        return {"type": "http.request", "body": b"x" * (1024 * 1024), "more_body": pulled < 64}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": f"/e/{EVENT_KEY}",
+        "raw_path": f"/e/{EVENT_KEY}".encode(),
+        "query_string": b"",
+        "headers": [(b"transfer-encoding", b"chunked")],
+    }
+    try:
+        await engine.asgi(scope, receive, send)
+    finally:
+        await engine.stop()
+
+    assert sent[0]["status"] == 413
+    assert pulled <= 4  # stopped at the 3 MiB limit, not at the end of the body

@@ -32,6 +32,10 @@ async def test_retries_run_out_then_the_run_fails_and_on_failure_runs(suite: Sui
     await h.settle(lambda: _first(seen.failures))
     assert seen.failures[0]["function_id"] == "t-doomed"
     assert seen.failures[0]["run_id"] == run["run_id"]
+    # Inngest's shape for `data.error`, which failure handlers read.
+    error = seen.failures[0]["error"]
+    assert set(error) == {"error", "name", "message", "stack"}
+    assert (error["error"], error["message"]) == ("invalid status code: 500", "broken for good")
 
 
 async def test_a_non_retriable_error_fails_the_run_at_once(suite: Suite) -> None:
@@ -39,6 +43,13 @@ async def test_a_non_retriable_error_fails_the_run_at_once(suite: Suite) -> None
     run = await h.finished_run(await h.send("t/no-retry"))
     assert run["status"] == "Failed"
     assert seen.calls["no-retry"] == 1
+
+
+async def test_a_non_retriable_error_in_a_step_is_not_retried(suite: Suite) -> None:
+    h, seen = suite
+    run = await h.finished_run(await h.send("t/step-no-retry"))
+    assert run["status"] == "Failed"
+    assert seen.calls["step-no-retry"] == 1  # retries=4, yet one attempt
 
 
 async def test_retry_after_is_honoured_to_the_second(suite: Suite) -> None:

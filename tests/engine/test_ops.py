@@ -72,3 +72,17 @@ async def test_invoke_runs_the_child_and_returns_its_output(suite: Suite) -> Non
     h, _ = suite
     run = await h.finished_run(await h.send("t/parent"))
     assert (run["status"], run["output"]) == ("Completed", {"doubled": 42})
+
+
+async def test_an_invoke_that_outlasts_its_timeout_raises_inngests_timeout_error(
+    suite: Suite,
+) -> None:
+    h, _ = suite
+    event_id = await h.send("t/impatient-parent")
+    await h.settle(lambda: pending_job(h, "invoke-timeout", future=True))
+    h.clock.advance(61)
+    run = await h.finished_run(event_id)
+    assert run["output"] == {
+        "name": "InngestInvokeTimeoutError",
+        "message": "Timed out waiting for invoked function to complete",
+    }

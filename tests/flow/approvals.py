@@ -40,18 +40,6 @@ async def waiting(stack: Stack, action_id: str) -> None:
     await stack.harness.settle(parked)
 
 
-async def checks(stack: Stack, action_id: str) -> int:
-    """How many times the approval run has read the action's row so far."""
-    [run] = await stack.harness.runs(action_id)
-    async with stack.harness.engine.store.engine.connect() as connection:
-        query = (
-            select(func.count())
-            .select_from(schema.steps)
-            .where(schema.steps.c.run_id == run["run_id"], schema.steps.c.name == "check-decision")
-        )
-        return int((await connection.execute(query)).scalar_one())
-
-
 async def approval_run(stack: Stack, action_id: str) -> dict[str, Any]:
     """The approval run (its trigger event's id is the action id), once it has ended."""
     return await stack.harness.finished_run(action_id)

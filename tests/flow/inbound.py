@@ -12,7 +12,19 @@ from sqlmodel import col, select
 from tests.flow.stack import Stack
 from workflows.events import INBOUND_RECEIVED, InboundReceived
 from workflows.integrations.demo_app import DEMO_APP_ID, DEMO_INBOX_ID
+from workflows.services import Services
 from workflows.store.models import Action, AgentRun, Comment, Conversation, Draft
+
+
+class Incoming(InboundReceived):
+    """A customer's message: the event, and the text the webhook keeps in the inbox."""
+
+    text: str
+
+    @property
+    def event_data(self) -> dict[str, Any]:
+        """What the webhook sends: the event without the text."""
+        return self.model_dump(mode="json", exclude={"text"})
 
 
 def inbound(
@@ -21,9 +33,9 @@ def inbound(
     sender: str = "ada@example.com",
     conversation_id: str | None = None,
     at: datetime | None = None,
-) -> InboundReceived:
+) -> Incoming:
     """A new customer message in the demo app's inbox, with fresh Front-like ids."""
-    return InboundReceived(
+    return Incoming(
         front_event_id=f"evt_{uuid.uuid4().hex[:12]}",
         app_id=DEMO_APP_ID,
         inbox_id=DEMO_INBOX_ID,
@@ -36,14 +48,25 @@ def inbound(
     )
 
 
-async def send(stack: Stack, message: InboundReceived) -> str:
-    """Send the event as the webhook would: its id is Front's event id."""
-    return await stack.harness.send(
-        INBOUND_RECEIVED, message.model_dump(mode="json"), id=message.front_event_id
+async def keep(services: Services, message: Incoming) -> None:
+    """Keep the message in the local inbox, as the webhook does before sending its event."""
+    assert services.local_inbox is not None
+    await services.local_inbox.record_inbound(
+        conversation_id=message.conversation_id,
+        message_id=message.message_id,
+        sender=message.sender_email,
+        text=message.text,
+        sent_at=message.received_at,
     )
 
 
-async def handled(stack: Stack, message: InboundReceived) -> dict[str, Any]:
+async def send(stack: Stack, message: Incoming) -> str:
+    """Keep the message and send its event as the webhook would: its id is Front's event id."""
+    await keep(stack.services, message)
+    return await stack.harness.send(INBOUND_RECEIVED, message.event_data, id=message.front_event_id)
+
+
+async def handled(stack: Stack, message: Incoming) -> dict[str, Any]:
     """Send a message and wait for its run to end; returns the run."""
     event_id = await send(stack, message)
     return await stack.harness.finished_run(event_id)

@@ -22,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from console.app import create_app
 from tests.engine.harness import Harness, free_port, serve
+from tests.keys import SECRETS
 from workflows.config import Settings
 from workflows.engine import Engine, ManualClock
 from workflows.integrations.registry import seed_demo_app
@@ -71,6 +72,7 @@ def stack_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Setti
         "public_url": f"http://127.0.0.1:{port}",
         "engine_port": free_port(),
         "knowledge_dir": str(tmp_path / "knowledge"),
+        **SECRETS,
         **overrides,
     }
     return Settings(_env_file=None, **values)
@@ -116,7 +118,13 @@ async def running_stack(
 
 
 def _engine(settings: Settings, clock: ManualClock) -> Engine:
-    return Engine(database_url=settings.database_url, app_urls=[settings.serve_url], clock=clock)
+    return Engine(
+        database_url=settings.engine_database_url or settings.database_url,
+        app_urls=[settings.serve_url],
+        signing_key=settings.engine_signing_key,
+        event_key=settings.inngest_event_key,
+        clock=clock,
+    )
 
 
 async def finished_despite_retries(stack: Stack, event_id: str) -> dict[str, Any]:

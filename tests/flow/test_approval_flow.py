@@ -21,7 +21,8 @@ from tests.flow.approvals import (
 from tests.flow.inbound import actions, comments, drafts, handled, inbound
 from tests.flow.stack import Stack, finished_despite_retries
 from tests.stand_in import StandIn
-from workflows.functions.approval import APPROVAL_RETRIES, FIRST_SLICE
+from workflows.functions.approval import APPROVAL_RETRIES
+from workflows.steps.recovery import RESEND_AFTER
 from workflows.store.crud import create_app, list_audit_entries
 from workflows.store.models import Action, Draft
 
@@ -50,6 +51,7 @@ async def test_approve_executes_once_and_the_draft_and_comment_follow(stack: Sta
     assert [(e.actor, e.action) for e in reversed(trail)] == [
         ("agent", "action.pending"),
         ("console:lead@example.com", "action.approved"),
+        ("agent", "action.checked"),
         ("agent", "action.executed"),
     ]
 
@@ -137,7 +139,7 @@ async def test_approve_and_reject_at_the_same_instant_have_one_outcome(stack: St
 
 async def test_a_decision_the_wait_never_heard_of_still_takes_effect(stack: Stack) -> None:
     # The row is decided but no event reaches the run: as when a decision lands before the
-    # wait is registered, or its event is lost. The run's next check finds it.
+    # wait is registered (inngest/inngest#1433), or its event is lost. The reconciler re-sends it.
     pending = await pending_refund(stack)
     await waiting(stack, pending.id)
     async with stack.sessions.begin() as session:
@@ -147,7 +149,7 @@ async def test_a_decision_the_wait_never_heard_of_still_takes_effect(stack: Stac
             .values(status="approved", decided_by=LEAD.name)
         )
 
-    stack.clock.advance(FIRST_SLICE.total_seconds())
+    stack.clock.advance(RESEND_AFTER.total_seconds() + 60)
     run = await approval_run(stack, pending.id)
 
     assert run["status"] == "Completed", run

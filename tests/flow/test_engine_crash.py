@@ -15,8 +15,9 @@ from console.app import create_app
 from tests.engine.engine_process import engine_process
 from tests.engine.harness import serve
 from tests.flow.approvals import LEAD, TEAM_REFUND
-from tests.flow.inbound import inbound
+from tests.flow.inbound import inbound, keep
 from tests.flow.stack import stack_settings
+from tests.keys import EVENT_KEY, SIGNING_KEY
 from workflows.approvals.decisions import decide
 from workflows.engine import schema
 from workflows.events import INBOUND_RECEIVED
@@ -48,13 +49,15 @@ async def test_an_approval_after_the_engine_was_killed_mid_wait_still_executes(
             port=settings.engine_port,
             log_path=tmp_path / "engine.log",
             http=http,
+            keys=(SIGNING_KEY, EVENT_KEY),
         ) as engine,
     ):
+        await keep(app.state.services, message)
         sent = await http.post(
-            f"{engine.url}/e/key",
+            f"{engine.url}/e/{EVENT_KEY}",
             json={
                 "name": INBOUND_RECEIVED,
-                "data": message.model_dump(mode="json"),
+                "data": message.event_data,
                 "id": message.front_event_id,
             },
         )

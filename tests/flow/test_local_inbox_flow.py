@@ -28,9 +28,11 @@ async def test_lost_access_gets_a_login_link_and_a_truthful_draft(stack: Stack) 
     assert (action.tool, action.status) == ("send_magic_link", "executed")
     assert action.result  # the demo app's answer is kept
     [draft] = await drafts(stack, message.conversation_id)
-    assert draft.body.startswith(OFFLINE_LABEL)
+    assert draft.body.startswith("Hi Ada,")
+    assert OFFLINE_LABEL not in draft.body  # the banner is for teammates, in the comment
     assert "login link has been sent" in draft.body
     [comment] = await comments(stack, message.conversation_id)
+    assert OFFLINE_LABEL in comment.body
     assert "send_magic_link" in comment.body
     assert "policy: auto" in comment.body
     [agent_run] = await agent_runs(stack, message.conversation_id)

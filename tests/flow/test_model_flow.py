@@ -13,6 +13,7 @@ from tests.agent.anthropic_stand_in import Scripted, StandInAPI, anthropic_stand
 from tests.agent.scripts import message, text, tool
 from tests.flow.inbound import actions, comments, conversation, drafts, handled, inbound, send
 from tests.flow.stack import Stack, finished_despite_retries, running_stack, stack_settings
+from workflows.functions.inbound import INBOUND_RETRIES
 from workflows.store.models import DemoOperation
 
 ATTACK = (
@@ -133,14 +134,15 @@ async def test_a_model_that_keeps_failing_hands_the_conversation_to_a_person(
     stack: Stack, model_api: StandInAPI
 ) -> None:
     overloaded = Scripted({"type": "error", "error": {"type": "api_error", "message": "boom"}}, 500)
-    model_api.play(*[overloaded] * 10)
+    model_api.play(*[overloaded] * (INBOUND_RETRIES + 1))
     incoming = inbound("I can't log in.")
 
     event_id = await send(stack, incoming)
     run = await finished_despite_retries(stack, event_id)
 
     assert run["status"] == "Failed"
-    assert len(model_api.requests) == 5  # the first attempt and four retries, no SDK retries
+    # The first attempt and the engine's retries, none from the SDK.
+    assert len(model_api.requests) == INBOUND_RETRIES + 1
 
     async def escalated() -> bool | None:
         record = await conversation(stack, incoming.conversation_id)

@@ -156,3 +156,74 @@ async def test_an_approval_leaves_a_draft_a_teammate_edited_in_front_alone(
     assert front.drafts[draft_id]["body"] == "Hi Katherine, a teammate's own words."
     assert list(front.drafts) == [draft_id]
     assert any("edited by a teammate" in c["body"] for c in front.comments)
+
+
+async def test_a_message_in_a_conversation_merged_since_is_drafted_on_the_surviving_one(
+    front_stack: Stack, front: FrontStandIn
+) -> None:
+    text = "Hi, I can't log in to my account since yesterday."
+    front.add_conversation("cnv_merged", inbox_id=DEMO_INBOX_ID)
+    message_id = front.add_inbound_message("cnv_merged", text, sender="ada@example.com")
+    front.add_conversation("cnv_surviving", inbox_id=DEMO_INBOX_ID)
+    front.merge("cnv_merged", into="cnv_surviving")
+    body, headers, ids = signed_inbound(
+        front_stack, text, conversation_id="cnv_merged", message_id=message_id
+    )
+
+    assert (await post(front_stack, body, headers)).status_code == 202
+    run = await front_stack.harness.finished_run(ids["event"])
+
+    assert run["status"] == "Completed", run
+    [draft] = front.drafts.values()
+    assert draft["conversation_id"] == "cnv_surviving"
+    assert "login link has been sent" in draft["body"]
+    assert [c["conversation_id"] for c in front.comments] == ["cnv_surviving"]
+
+
+async def test_a_failed_run_on_a_merged_conversation_is_escalated_on_the_surviving_one(
+    front_stack: Stack, front: FrontStandIn
+) -> None:
+    text = "Hi, I can't log in to my account since yesterday."
+    front.add_conversation("cnv_merged", inbox_id=DEMO_INBOX_ID)
+    message_id = front.add_inbound_message("cnv_merged", text, sender="ada@example.com")
+    front.add_conversation("cnv_surviving", inbox_id=DEMO_INBOX_ID)
+    front.merge("cnv_merged", into="cnv_surviving")
+    front.fail_next("POST", "/conversations/cnv_surviving/drafts", status=400, times=10)
+    body, headers, ids = signed_inbound(
+        front_stack, text, conversation_id="cnv_merged", message_id=message_id
+    )
+
+    assert (await post(front_stack, body, headers)).status_code == 202
+    run = await finished_despite_retries(front_stack, ids["event"])
+
+    assert run["status"] == "Failed", run
+
+    async def escalated() -> bool | None:
+        return True if "needs-human" in front.tags_of("cnv_surviving") else None
+
+    await front_stack.harness.settle(escalated)
+    [comment] = front.comments
+    assert comment["conversation_id"] == "cnv_surviving"
+    assert "could not finish" in comment["body"]
+
+
+async def test_a_message_front_lists_only_later_is_read_on_a_retry(
+    front_stack: Stack, front: FrontStandIn
+) -> None:
+    text = "Hi, I can't log in to my account since yesterday."
+    front.add_conversation("cnv_late", inbox_id=DEMO_INBOX_ID)
+    body, headers, ids = signed_inbound(front_stack, text, conversation_id="cnv_late")
+
+    assert (await post(front_stack, body, headers)).status_code == 202
+
+    async def listed_once() -> bool | None:
+        return True if front.received("GET", "/conversations/cnv_late/messages") else None
+
+    await front_stack.harness.settle(listed_once)
+    # The event names the message but does not carry it: the run waits for Front to list it.
+    front.add_inbound_message("cnv_late", text, sender="ada@example.com", message_id=ids["message"])
+    run = await finished_despite_retries(front_stack, ids["event"])
+
+    assert run["status"] == "Completed", run
+    [draft] = front.drafts.values()
+    assert "login link has been sent" in draft["body"]

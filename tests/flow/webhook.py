@@ -20,6 +20,8 @@ def signed_inbound(
     conversation_id: str | None = None,
     message_id: str | None = None,
     inbox_id: str = DEMO_INBOX_ID,
+    subject: str = "Help",
+    sender_name: str | None = None,
 ) -> tuple[bytes, dict[str, str], dict[str, str]]:
     """(body, headers, ids) of an `inbound_received` webhook signed with the configured secret."""
     ids = {
@@ -33,8 +35,8 @@ def signed_inbound(
         message_id=ids["message"],
         inbox_id=inbox_id,
         sender_email=sender,
-        sender_name=None,
-        subject="Help",
+        sender_name=sender_name,
+        subject=subject,
         text=text,
         sent_at=stack.clock.now(),
     )

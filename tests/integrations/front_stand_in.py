@@ -2,7 +2,8 @@
 
 Lists are paginated like Front's (newest message first, `_pagination.next` a full link on another
 host), drafts keep the `mode` they were asked for (private by default, as Front does), and every
-endpoint that would send a message answers 405 and is kept in `send_attempts`.
+endpoint that would send a message answers 405 and is kept in `send_attempts`. A merged
+conversation answers 301 on every endpoint, naming the one it was merged into, as Front does.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class FrontStandIn(StandIn):
         self.drafts: dict[str, dict[str, Any]] = {}
         self.comments: list[dict[str, Any]] = []
         self.tags: dict[str, str] = {}  # id → name
+        self.merged: dict[str, tuple[str, str]] = {}  # id → (surviving id, Location's base URL)
         self._failures: dict[tuple[str, str], list[web.Response | None]] = defaultdict(list)
         self._ids = itertools.count(1)
 
@@ -101,6 +103,17 @@ class FrontStandIn(StandIn):
         tag_id = f"tag_{next(self._ids)}"
         self.tags[tag_id] = name
         return tag_id
+
+    def merge(self, conversation_id: str, *, into: str, location_base: str | None = None) -> None:
+        """Merge a conversation into another: its messages and tags move there, and any call to
+        it answers 301 with a Location on `location_base` (default: this Front)."""
+        merged = self.conversations.pop(conversation_id)
+        surviving = self.conversations[into]
+        surviving.messages = sorted(
+            surviving.messages + merged.messages, key=lambda m: float(m["created_at"])
+        )
+        surviving.tag_ids.extend(t for t in merged.tag_ids if t not in surviving.tag_ids)
+        self.merged[conversation_id] = (into, location_base or self.url)
 
     def edit_draft(self, draft_id: str, body: str) -> None:
         """A teammate changes the draft in Front: new body, new version."""
@@ -150,12 +163,25 @@ class FrontStandIn(StandIn):
             response = _error(405, "The stand-in never sends a message")
         elif (failure := self._next_failure(request.method, request.path)) is not None:
             response = failure
+        elif (moved := self._merged_location(request)) is not None:
+            response = web.json_response(
+                {"_error": {"status": 301, "message": "Moved Permanently"}},
+                status=301,
+                headers={"location": moved},
+            )
         else:
             payload = json.loads(body) if body else {}
             response = self._route(request.method, request.path.split("/")[1:], payload, request)
         # Close each connection so no socket outlives a test (ResourceWarnings are errors).
         response.force_close()
         return response
+
+    def _merged_location(self, request: web.Request) -> str | None:
+        parts = request.path.split("/")[1:]
+        if len(parts) < 2 or parts[0] != "conversations" or parts[1] not in self.merged:
+            return None
+        into, base = self.merged[parts[1]]
+        return "/".join([base, "conversations", into, *parts[2:]])
 
     def _next_failure(self, method: str, path: str) -> web.Response | None:
         queue = self._failures.get((method, path))

@@ -7,7 +7,7 @@ import pytest
 
 from tests.integrations.front_stand_in import TOKEN, FrontStandIn, inbound, outbound
 from workflows.errors import IntegrationError, RateLimited
-from workflows.integrations.front import FrontClient
+from workflows.integrations.front import MAX_MERGES_FOLLOWED, FrontClient
 
 
 def _failing(error: Exception) -> httpx.MockTransport:
@@ -343,21 +343,100 @@ async def test_draft_version_changes_when_a_teammate_edits_and_is_none_once_gone
     assert await front_client.draft_version(draft_id) is None
 
 
-async def test_a_merged_conversation_is_read_through_its_redirect_but_never_written() -> None:
-    def merged(request: httpx.Request) -> httpx.Response:
-        if request.url.path.startswith("/conversations/cnv_old/"):
-            new_path = request.url.path.replace("cnv_old", "cnv_new")
-            return httpx.Response(301, headers={"location": f"https://front.example{new_path}"})
-        return httpx.Response(200, json={"_results": [{"id": "msg_1"}], "_pagination": {}})
+async def test_drafts_comments_and_tags_on_a_merged_conversation_land_on_the_surviving_one(
+    front: FrontStandIn, front_client: FrontClient
+) -> None:
+    front.add_conversation("cnv_old", messages=[inbound("First", message_id="msg_old")])
+    front.add_conversation("cnv_new", messages=[inbound("Second", message_id="msg_new")])
+    front.merge("cnv_old", into="cnv_new")
 
-    transport = httpx.MockTransport(merged)
+    draft_id = await front_client.create_draft("cnv_old", body="Hi", channel_id="cha_support")
+    await front_client.add_comment("cnv_old", "note")
+    await front_client.add_tag("cnv_old", "needs-human")
+    messages = await front_client.list_messages("cnv_old")
+
+    assert front.drafts[draft_id]["conversation_id"] == "cnv_new"
+    assert front.drafts[draft_id]["draft_mode"] == "shared"
+    assert [(c["conversation_id"], c["body"]) for c in front.comments] == [("cnv_new", "note")]
+    assert front.tags_of("cnv_new") == ["needs-human"]
+    assert {m["id"] for m in messages} == {"msg_old", "msg_new"}
+    # Front said 301 each time; the call was made again, as a POST, on the same host.
+    assert len(front.received("POST", "/conversations/cnv_new/drafts")) == 1
+
+
+async def test_a_chain_of_merges_is_followed_to_its_end(
+    front: FrontStandIn, front_client: FrontClient
+) -> None:
+    for conversation_id in ("cnv_a", "cnv_b", "cnv_c"):
+        front.add_conversation(conversation_id)
+    front.merge("cnv_a", into="cnv_b")
+    front.merge("cnv_b", into="cnv_c")
+
+    await front_client.add_comment("cnv_a", "note")
+
+    assert [c["conversation_id"] for c in front.comments] == ["cnv_c"]
+
+
+async def test_a_merge_named_on_another_host_sends_nothing_to_that_host(
+    front: FrontStandIn, front_client: FrontClient
+) -> None:
+    front.add_conversation("cnv_old")
+    front.add_conversation("cnv_new")
+    async with FrontStandIn() as elsewhere:
+        front.merge("cnv_old", into="cnv_new", location_base=elsewhere.url)
+
+        await front_client.add_comment("cnv_old", "note")
+
+    assert elsewhere.requests == []
+    assert [c["conversation_id"] for c in front.comments] == ["cnv_new"]
+    assert {r.headers["Authorization"] for r in front.requests} == {f"Bearer {TOKEN}"}
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "https://collector.example/steal",
+        "https://collector.example/conversations/cnv_new/tags",  # another endpoint
+        "/conversations/..%2Ftags/comments",
+        None,
+    ],
+)
+async def test_a_redirect_to_anything_but_the_same_call_on_a_merged_conversation_is_refused(
+    location: str | None,
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def redirecting(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(301, headers={"location": location} if location else {})
+
+    transport = httpx.MockTransport(redirecting)
     async with FrontClient(
         api_url="https://front.example", token=TOKEN, transport=transport
     ) as front_client:
-        messages = await front_client.list_messages("cnv_old")
         with pytest.raises(IntegrationError) as raised:
             await front_client.add_comment("cnv_old", "note")
 
-    assert messages == [{"id": "msg_1"}]
     assert raised.value.retryable is False
-    assert "301" in str(raised.value)
+    assert "refused" in str(raised.value)
+    assert [(r.url.host, r.url.path) for r in seen] == [
+        ("front.example", "/conversations/cnv_old/comments")
+    ]
+
+
+async def test_a_redirect_loop_is_refused_after_a_few_hops() -> None:
+    seen: list[httpx.Request] = []
+
+    def looping(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(301, headers={"location": "/conversations/cnv_1/comments"})
+
+    transport = httpx.MockTransport(looping)
+    async with FrontClient(
+        api_url="https://front.example", token=TOKEN, transport=transport
+    ) as front_client:
+        with pytest.raises(IntegrationError) as raised:
+            await front_client.add_comment("cnv_1", "note")
+
+    assert raised.value.retryable is False
+    assert len(seen) == MAX_MERGES_FOLLOWED + 1

@@ -11,6 +11,7 @@ from workflows.errors import IntegrationError
 from workflows.integrations.front import FrontClient
 from workflows.integrations.front_inbox import FrontInbox, text_of_html
 from workflows.integrations.inbox import Inbox
+from workflows.store.models import EMAIL_LENGTH
 
 
 @pytest.fixture
@@ -76,6 +77,18 @@ async def test_a_message_without_text_is_read_from_its_html_body(
     (message,) = await inbox.list_messages("cnv_1")
 
     assert message.text == "Hi there & thanks\nLine two\nthree"
+
+
+async def test_a_message_is_read_without_what_a_database_refuses_and_its_sender_cut(
+    front: FrontStandIn, inbox: FrontInbox
+) -> None:
+    sender = "a" * 400 + "@example.com"
+    front.add_conversation("cnv_1", messages=[inbound("Hi\x00 there \ud800", sender=sender)])
+
+    (message,) = await inbox.list_messages("cnv_1")
+
+    assert message.text == "Hi there \ufffd"
+    assert message.sender == sender[:EMAIL_LENGTH]
 
 
 def test_html_text_drops_styles_and_blank_lines() -> None:

@@ -2,7 +2,9 @@
 
 The database decides: a compare-and-set moves the row `pending → approved|rejected` only while it
 is pending and unexpired, so of any number of concurrent clicks exactly one wins, and the event
-that resumes the run is sent only after that write committed.
+that resumes the run is sent only after that write committed. An accepted decision is always
+carried out: if its run missed the event or is gone, the crons in workflows/functions/recovery.py
+re-send it or start a fresh run for it.
 """
 
 from __future__ import annotations
@@ -17,13 +19,12 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from agent.actions import EDITABLE_PARAMS, ProposedAction
-from agent.context import ConversationContext
-from agent.policy import decide as policy_decide
+from workflows.approvals.recheck import recheck, refusal_text
+from workflows.errors import IntegrationError
 from workflows.events import ACTION_DECIDED, ActionDecided
-from workflows.integrations.registry import app_policy
 from workflows.services import Services
 from workflows.store.crud import record_audit
-from workflows.store.models import Action, App, Conversation
+from workflows.store.models import Action, App
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,12 @@ async def decide(
         if isinstance(checked, str):
             return DecisionResult(outcome="invalid", message=checked, status=action.status)
         params = checked
+    elif (
+        decision == "approved"
+        and action.status == "pending"
+        and (stale := await _recheck_plain(services, action, app)) is not None
+    ):
+        return await _refuse_stale(services, client, action_id, approver, stale, now)
     async with services.sessions.begin() as session:
         changed = await session.exec(
             update(Action)
@@ -159,7 +166,7 @@ async def _announce(
             )
         )
     except Exception as error:
-        # The row is decided; the waiting run re-reads it at its next check, so nothing is lost.
+        # The row is decided; the resend-decisions cron sends the event again, so nothing is lost.
         logger.warning(
             "decision on %s stored but not announced: %s", action_id, type(error).__name__
         )
@@ -199,21 +206,57 @@ async def _recheck(
         proposal.parsed_params()
     except ValidationError as error:
         return f"Invalid value: {error.errors()[0]['msg']}."
-    async with services.sessions() as session:
-        conversation = await session.get(Conversation, action.conversation_id)
-    email = conversation.customer_email if conversation is not None else ""
     # Fresh facts from the app: a refund may have happened since the agent looked.
-    async with services.integration(app) as integration:
-        customer = await integration.lookup_user(email)
-        purchases = await integration.purchases(customer.id) if customer is not None else []
-    context = ConversationContext(
-        conversation_id=action.conversation_id,
-        app_id=app.id,
-        sender_email=email,
-        customer=customer,
-        purchases=purchases,
-    )
-    verdict = policy_decide(proposal, context=context, policy=app_policy(app), now=services.clock())
-    if verdict.verdict == "refuse":
-        return f"The policy refuses the edited action: {verdict.reason}."
+    refusal = await recheck(services, action, app, params=params)
+    if refusal is not None:
+        return f"The policy refuses the edited action: {refusal}."
     return params
+
+
+async def _recheck_plain(services: Services, action: Action, app: App) -> str | None:
+    try:
+        return await recheck(services, action, app)
+    except IntegrationError as error:
+        # The app is unreachable: the approval stands, and execution checks again before running.
+        logger.warning("could not re-check %s before approving: %s", action.id, error)
+        return None
+
+
+async def _refuse_stale(
+    services: Services,
+    client: inngest.Inngest,
+    action_id: str,
+    approver: Approver,
+    reason: str,
+    now: datetime,
+) -> DecisionResult:
+    """An approval that no longer holds on fresh data: the action fails, nothing runs."""
+    error = refusal_text(reason)
+    async with services.sessions.begin() as session:
+        changed = await session.exec(
+            update(Action)
+            .where(
+                col(Action.id) == action_id,
+                col(Action.status) == "pending",
+                col(Action.expires_at) > now,
+            )
+            .values(
+                status="failed",
+                decided_by=approver.name,
+                decided_at=now,
+                error=error,
+                updated_at=now,
+            )
+        )
+        if changed.rowcount != 1:
+            return await _why_not(services, action_id, now)
+        await record_audit(
+            session=session,
+            actor=f"{approver.source}:{approver.id}",
+            action="action.failed",
+            subject=action_id,
+            detail={"by": approver.name, "error": error},
+        )
+    # The waiting run wakes, reads the failed row, and updates the card, draft and comment.
+    await _announce(client, action_id, "approved", approver, error, {})
+    return DecisionResult(outcome="invalid", message=error, status="failed")

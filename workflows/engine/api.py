@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Row, select
 from starlette.applications import Starlette
@@ -27,9 +29,17 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 async def _json_body(request: Request) -> Any:
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
+    # Counted while it streams in: a huge body is refused before it fills memory.
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit():
+        raise _BadRequest(400, "content-length must be a number")
+    if int(declared) > MAX_BODY_BYTES:
         raise _BadRequest(413, "body too large")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise _BadRequest(413, "body too large")
     try:
         return json.loads(body)
     except ValueError as err:
@@ -106,12 +116,32 @@ async def _timeline(engine: Engine, run_id: str) -> dict[str, Any] | None:
     return {"run": run_json(run), "steps": steps, "waits": waits, "scheduled": scheduled}
 
 
+def _bearer_hash(header: str) -> str:
+    # SDKs send the hashed key bare (Python) or with its `signkey-<env>-` prefix (Go, JS).
+    token = header.removeprefix("Bearer ")
+    return re.sub(r"^signkey-\w+-", "", token)
+
+
+def _endpoint(url: str) -> tuple[str, str, int | None, str]:
+    parts = urlsplit(url)
+    return (parts.scheme, (parts.hostname or "").lower(), parts.port, parts.path.rstrip("/"))
+
+
+def _foreign_urls(body: dict[str, Any], functions: list[FunctionDef], apps: list[str]) -> set[str]:
+    """The URLs a registration points at that are none of the engine's apps."""
+    allowed = {_endpoint(url) for url in apps}
+    urls = {fn.url for fn in functions}
+    if isinstance(body.get("url"), str):
+        urls.add(body["url"])
+    return {url for url in urls if _endpoint(url) not in allowed}
+
+
 def create_api(engine: Engine) -> Starlette:
     def authorized(request: Request) -> bool:
         if not engine.signing_key:
             return True
-        expected = f"Bearer {hashed_signing_key(engine.signing_key)}"
-        return hmac.compare_digest(request.headers.get("authorization", ""), expected)
+        presented = _bearer_hash(request.headers.get("authorization", ""))
+        return hmac.compare_digest(presented, hashed_signing_key(engine.signing_key))
 
     async def send_events(request: Request) -> JSONResponse:
         key = request.path_params["event_key"]
@@ -138,6 +168,10 @@ def create_api(engine: Engine) -> Starlette:
             return _error(err.status, str(err))
         except RegistrationError as err:
             return _error(400, str(err))
+        # A registration decides where customer data is sent: only the configured app may.
+        foreign = _foreign_urls(body, functions, engine.app_urls) if engine.app_urls else set()
+        if foreign:
+            return _error(403, f"not an app this engine serves: {sorted(foreign)}")
         await engine.register(body["appname"], functions)
         return JSONResponse({"ok": True, "modified": True})
 

@@ -84,9 +84,14 @@ async def expire_wait(conn: AsyncConnection, job: Job, now: float) -> None:
 
 
 async def expire_invoke(conn: AsyncConnection, job: Job, now: float) -> None:
-    error = {"name": "InvokeTimeoutError", "message": "the invoked function did not finish in time"}
+    error = {
+        "name": "InngestInvokeTimeoutError",
+        "message": "Timed out waiting for invoked function to complete",
+    }
     if await delete_job(conn, job.id) and job.run_id:
-        await resume(conn, job.run_id, job.payload["step_id"], {"error": error}, now, op="Invoke")
+        await resume(
+            conn, job.run_id, job.payload["step_id"], {"error": error}, now, op="InvokeFunction"
+        )
 
 
 async def fire_cron(

@@ -28,8 +28,12 @@ from workflows.engine.scheduler import Scheduler
 from workflows.engine.store import Job, Store, connect, new_id
 
 log = logging.getLogger(__name__)
-JOB_FAILURE_DELAY = 5.0
+# The app usually answers within moments of the engine starting: retry soon, then every second.
+SYNC_FIRST_RETRY_SECONDS = 0.05
 SYNC_RETRY_SECONDS = 1.0
+# Events that arrive before the functions are known wait this long between looks (and are
+# released at once when the functions are registered).
+HOLD_EVENT_SECONDS = 5.0
 
 
 class Engine:
@@ -83,6 +87,15 @@ class Engine:
         return create_api(self)
 
     @property
+    def ready(self) -> bool:
+        """Whether events may be dispatched: the functions they would start are known.
+
+        With apps to sync, that is once they have registered in this process (functions kept
+        from an earlier start may be stale); otherwise once any function is registered.
+        """
+        return self.synced.is_set() if self.app_urls else bool(self.functions)
+
+    @property
     def progress(self) -> asyncio.Event:
         """Set each time a job finishes: lets a caller wait for work instead of for time."""
         return self._scheduler.progress
@@ -116,15 +129,40 @@ class Engine:
             response = await self._http.put(url, headers=headers)
             response.raise_for_status()
         self.synced.set()
+        await self._release_held_events()
 
     async def _sync_until_done(self) -> None:
+        delay = SYNC_FIRST_RETRY_SECONDS
         while True:
             try:
                 await self.sync_apps()
                 return
             except httpx.HTTPError as err:
-                log.info("app not synced yet (%s); retrying", err)
-                await asyncio.sleep(SYNC_RETRY_SECONDS)
+                level = logging.INFO if delay == SYNC_FIRST_RETRY_SECONDS else logging.DEBUG
+                log.log(level, "app not synced yet (%s); retrying", type(err).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, SYNC_RETRY_SECONDS)
+
+    async def _hold_events(self) -> None:
+        """Keep events until the functions they may start are registered: never drop one.
+        Every due event is put back at once, so a backlog costs one write per look, not one each."""
+        now = self.clock.now()
+        async with self.store.transaction() as conn:
+            await conn.execute(
+                update(schema.jobs)
+                .where(schema.jobs.c.kind == "event", schema.jobs.c.available_at <= now)
+                .values(available_at=now + HOLD_EVENT_SECONDS)
+            )
+
+    async def _release_held_events(self) -> None:
+        now = self.clock.now()
+        async with self.store.transaction() as conn:
+            await conn.execute(
+                update(schema.jobs)
+                .where(schema.jobs.c.kind == "event", schema.jobs.c.available_at > now)
+                .values(available_at=now)
+            )
+        self._scheduler.wake()
 
     async def accept_events(self, events: list[dict[str, Any]]) -> list[str]:
         """Store events durably (each id at most once a day) and return their ids."""
@@ -164,7 +202,7 @@ class Engine:
         for fn_id in [k for k, fn in self.functions.items() if fn.app_name == app_name]:
             del self.functions[fn_id]
         self.functions.update({fn.id: fn for fn in functions})
-        self._scheduler.wake()
+        await self._release_held_events()
 
     async def _slots_for(self, job: Job) -> list[tuple[str, int]]:
         if job.kind != "call" or job.run_id is None:
@@ -173,27 +211,21 @@ class Engine:
         return [(key, limit) for key, limit in (run.concurrency if run else [])]
 
     async def _handle(self, job: Job) -> None:
-        try:
-            if job.kind == "call":
-                await self._executor.call(job)
-                return
-            async with self._dispatch_lock, self.store.transaction() as conn:
-                now = self.clock.now()
-                if job.kind == "event":
-                    await dispatch_event(conn, job, self.functions, now)
-                elif job.kind == "wait-timeout":
-                    await expire_wait(conn, job, now)
-                elif job.kind == "invoke-timeout":
-                    await expire_invoke(conn, job, now)
-                elif job.kind == "cron":
-                    await fire_cron(conn, job, self.functions, now)
-        except Exception:
-            log.exception(
-                "job %s (%s) failed; retrying in %ss", job.id, job.kind, JOB_FAILURE_DELAY
-            )
-            async with self.store.transaction() as conn:
-                await conn.execute(
-                    update(schema.jobs)
-                    .where(schema.jobs.c.id == job.id)
-                    .values(available_at=self.clock.now() + JOB_FAILURE_DELAY)
-                )
+        """Carry out one job. A failure here (the database refused a write) propagates: the
+        scheduler holds the job back, since postponing it in the table is a write too."""
+        if job.kind == "call":
+            await self._executor.call(job)
+            return
+        if job.kind == "event" and not self.ready:
+            await self._hold_events()
+            return
+        async with self._dispatch_lock, self.store.transaction() as conn:
+            now = self.clock.now()
+            if job.kind == "event":
+                await dispatch_event(conn, job, self.functions, now)
+            elif job.kind == "wait-timeout":
+                await expire_wait(conn, job, now)
+            elif job.kind == "invoke-timeout":
+                await expire_invoke(conn, job, now)
+            elif job.kind == "cron":
+                await fire_cron(conn, job, self.functions, now)

@@ -160,7 +160,7 @@ class Executor:
             return None
         progressed = False
         for op in reply.ops:
-            if op.op == "StepError" and job.attempt + 1 < max_attempts:
+            if op.op == "StepError" and reply.retriable and job.attempt + 1 < max_attempts:
                 await self._retry(conn, job, now + backoff(job.attempt))
                 return None
             progressed |= await self._apply_op(conn, run, op, now)

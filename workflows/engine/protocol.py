@@ -163,19 +163,29 @@ def parse_reply(status: int, headers: dict[str, str], body: bytes, now: float) -
         status = status if status >= 400 else 500
     if status == 200:
         return Reply(kind="done", output=payload)
+    retriable = headers.get("x-inngest-no-retry", "false").lower() != "true"
     if status == 206:
         if not isinstance(payload, list):
             raise ProtocolError("a 206 reply must carry a list of ops")
-        return Reply(kind="ops", ops=[Op.parse(item) for item in payload])
-    error = payload if isinstance(payload, dict) else {"message": str(payload)}
-    error.setdefault("name", "Error")
-    error.setdefault("message", f"HTTP {status}")
+        # A step error in the list is as retriable as the header says (NonRetriableError: not).
+        return Reply(kind="ops", ops=[Op.parse(item) for item in payload], retriable=retriable)
     return Reply(
         kind="error",
-        error=error,
-        retriable=headers.get("x-inngest-no-retry", "false").lower() != "true",
+        error=failure_error(status, payload),
+        retriable=retriable,
         retry_at=_retry_at(headers.get("retry-after"), now),
     )
+
+
+def failure_error(status: int, payload: object) -> dict[str, Any]:
+    """A failed call as Inngest reports it in `inngest/function.failed`'s `data.error`."""
+    body = payload if isinstance(payload, dict) else {"message": str(payload)}
+    return {
+        "error": f"invalid status code: {status}",
+        "name": str(body.get("name") or "Error"),
+        "message": str(body.get("message") or f"HTTP {status}"),
+        "stack": str(body.get("stack") or ""),
+    }
 
 
 def _retry_at(value: str | None, now: float) -> float | None:

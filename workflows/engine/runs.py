@@ -123,10 +123,26 @@ async def end_run(
     if status == "Failed" and run.event.get("name") != FUNCTION_FAILED:
         failed = make_event(
             FUNCTION_FAILED,
-            {"function_id": run.function_id, "run_id": run.id, "error": error, "event": run.event},
+            {
+                "function_id": run.function_id,
+                "run_id": run.id,
+                "error": _as_inngest_error(error or {}),
+                "event": run.event,
+            },
             now,
         )
         await queue_event(conn, failed, now)
+
+
+def _as_inngest_error(error: dict[str, Any]) -> dict[str, str]:
+    """`data.error` of `inngest/function.failed`: always error, name, message and stack."""
+    name = str(error.get("name") or "Error")
+    return {
+        "error": str(error.get("error") or name),
+        "name": name,
+        "message": str(error.get("message") or ""),
+        "stack": str(error.get("stack") or ""),
+    }
 
 
 async def queue_event(conn: AsyncConnection, event: dict[str, Any], now: float) -> None:

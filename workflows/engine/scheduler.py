@@ -13,6 +13,10 @@ from workflows.engine.store import Job, Store
 
 log = logging.getLogger(__name__)
 IDLE_POLL_SECONDS = 1.0
+# A job that fails outside the protocol (its database write failed: disk full, read-only file,
+# database down) is held in memory, since postponing it would need the write that just failed.
+HOLD_FIRST_SECONDS = 1.0
+HOLD_MAX_SECONDS = 60.0
 
 Admit = Callable[[Job], Awaitable[list[tuple[str, int]]]]
 
@@ -44,6 +48,7 @@ class Scheduler:
         self._held: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
+        self._holds = Holds(clock)
         clock.on_change(self.wake)
 
     def wake(self) -> None:
@@ -65,9 +70,9 @@ class Scheduler:
             self._wake.clear()
             try:
                 wait = await self._dispatch_due()
-            except Exception:
-                log.exception("engine scheduler failed to read jobs; retrying")
-                wait = IDLE_POLL_SECONDS
+                self._holds.reading_succeeded()
+            except Exception as error:
+                wait = self._holds.reading_failed(error)
             if wait > 0:
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel
                 # that lands as the wake-up does, and `stop` would then wait for ever.
@@ -83,7 +88,8 @@ class Scheduler:
             return IDLE_POLL_SECONDS
         blocked = False
         self._ended.clear()
-        for job in await self._store.due_jobs(now, free * 2, self._in_flight):
+        held = self._holds.held(now)
+        for job in await self._store.due_jobs(now, free * 2, self._in_flight | held):
             if len(self._in_flight) >= self._workers:
                 return IDLE_POLL_SECONDS
             slots = await self._slots_for(job)
@@ -93,7 +99,7 @@ class Scheduler:
                 blocked = True
                 continue
             self._start(job, [key for key, _ in slots])
-        if blocked:
+        if blocked or held:
             return IDLE_POLL_SECONDS
         next_at = await self._store.next_due_at(now)
         if next_at is None:
@@ -110,13 +116,82 @@ class Scheduler:
     async def _run(self, job: Job, keys: list[str]) -> None:
         try:
             await self._handle(job)
+            self._holds.job_succeeded(job)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("engine job %s (%s) failed; it stays queued", job.id, job.kind)
+        except Exception as error:
+            self._holds.job_failed(job, error)
         finally:
             self._in_flight.discard(job.id)
             self._ended.add(job.id)
             self._held.subtract(keys)
             self._wake.set()
             self.progress.set()
+
+
+class Holds:
+    """Jobs that failed outside the protocol, each held back for a doubling delay, and a log
+    that speaks at most once per delay however many jobs fail: a broken disk must not fill
+    another with the same line."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._until: dict[int, float] = {}
+        self._failures: dict[int, int] = {}
+        self._read_failures = 0
+        self._quiet_until = 0.0
+        self._unlogged = 0
+        self._failing = False  # reported since the last success
+
+    def held(self, now: float) -> set[int]:
+        for job_id in [j for j, until in self._until.items() if until <= now]:
+            del self._until[job_id]
+        return set(self._until)
+
+    def job_succeeded(self, job: Job) -> None:
+        self._failures.pop(job.id, None)
+        self._failing = False
+
+    def job_failed(self, job: Job, error: Exception) -> None:
+        count = self._failures[job.id] = self._failures.get(job.id, 0) + 1
+        delay = _hold_delay(count)
+        self._until[job.id] = self._clock.now() + delay
+        self._log(f"engine job {job.id} ({job.kind}) failed", error, delay)
+
+    def reading_succeeded(self) -> None:
+        self._read_failures = 0
+
+    def reading_failed(self, error: Exception) -> float:
+        """How long the loop waits before reading the jobs again."""
+        self._read_failures += 1
+        delay = _hold_delay(self._read_failures)
+        self._log("engine scheduler could not read its jobs", error, delay)
+        return delay
+
+    def _log(self, what: str, error: Exception, delay: float) -> None:
+        now = self._clock.now()
+        if now < self._quiet_until:
+            self._unlogged += 1
+            return
+        others = (
+            f" ({self._unlogged} more failures since the last report)" if self._unlogged else ""
+        )
+        log.warning(
+            "%s: %s: %s; trying again in %.0fs%s",
+            what,
+            type(error).__name__,
+            str(error).splitlines()[0][:200] if str(error) else "",
+            delay,
+            others,
+        )
+        if not self._failing:
+            # The traceback once per streak, and only at debug: a driver's message below its
+            # first line can quote the statement's parameters, which hold customer data.
+            log.debug("%s", what, exc_info=error)
+        self._failing = True
+        self._quiet_until = now + delay
+        self._unlogged = 0
+
+
+def _hold_delay(failures: int) -> float:
+    return float(min(HOLD_FIRST_SECONDS * 2 ** (failures - 1), HOLD_MAX_SECONDS))

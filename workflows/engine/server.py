@@ -8,6 +8,7 @@ import contextlib
 import uvicorn
 
 from workflows.engine.engine import Engine
+from workflows.engine.logs import redact_event_keys
 
 
 async def serve_engine(engine: Engine, *, host: str = "127.0.0.1", port: int = 8288) -> None:
@@ -15,6 +16,7 @@ async def serve_engine(engine: Engine, *, host: str = "127.0.0.1", port: int = 8
     server = uvicorn.Server(
         uvicorn.Config(engine.asgi, host=host, port=port, log_level="warning", lifespan="off")
     )
+    redact_event_keys()  # after uvicorn's logging set-up
     await engine.start()
     try:
         await server.serve()

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Row, delete, event, insert, select, update
 from sqlalchemy.engine import Engine as SyncEngine
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -53,6 +54,7 @@ def connect(database_url: str) -> AsyncEngine:
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "handle_error", _reopen_when_read_only)
         return engine
     return create_async_engine(database_url, pool_size=20, max_overflow=20)
 
@@ -62,6 +64,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _reopen_when_read_only(context: ExceptionContext) -> None:
+    # A file that was read-only when SQLite opened it stays read-only on that connection:
+    # dropping the pool on the refusal lets the engine recover once the file is writable.
+    if "readonly database" in str(context.original_exception):
+        context.is_disconnect = True
 
 
 class Store:

@@ -9,6 +9,7 @@ import inngest
 from workflows.functions.approval import create_approval_function
 from workflows.functions.inbound import create_inbound_function
 from workflows.functions.ping import create_ping_function
+from workflows.functions.recovery import create_resend_decisions_function, create_sweep_function
 from workflows.services import Services
 
 
@@ -18,4 +19,6 @@ def create_functions(client: inngest.Inngest, services: Services) -> list[innges
         create_ping_function(client),
         create_inbound_function(client, services),
         create_approval_function(client, services),
+        create_resend_decisions_function(client, services),
+        create_sweep_function(client, services),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -13,6 +14,24 @@ from agent.errors import ModelRefused, ModelUnavailable
 from workflows.errors import IntegrationError, RateLimited
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+# Retries after the first attempt, for the functions that carry a customer's message or an
+# approved action. The engine waits 1 s before the first retry and doubles each time (at most
+# 10 minutes): the tenth retry runs about 17 minutes after the first failure, so a database or
+# network outage of several minutes is outlived. Inngest's own backoff is longer still.
+OUTAGE_RETRIES = 10
+
+# A step whose failure must not hold the run (posting a Slack card the console can stand in for)
+# gives up after this many retries instead of the whole outage budget.
+SIDE_STEP_RETRIES = 4
+
+# on_failure handlers are registered by the SDK with no retries of their own; their step is
+# retried here instead, durably, after each of these pauses (about an hour in all).
+FAILURE_HANDLER_PAUSES = tuple(
+    timedelta(seconds=s) for s in (10, 30, 60, 120, 300, 600, 600, 600, 600, 600)
+)
 
 
 def translate_failure(exc: Exception) -> Exception:
@@ -43,3 +62,50 @@ async def run_step(
             raise translate_failure(exc) from exc
 
     return model.model_validate(await ctx.step.run(step_id, memoizable))
+
+
+async def run_step_until_done(
+    ctx: inngest.Context,
+    step_id: str,
+    body: Callable[[], Awaitable[T]],
+    *,
+    pauses: tuple[timedelta, ...] = FAILURE_HANDLER_PAUSES,
+) -> T:
+    """`ctx.step.run`, tried again after each pause while it fails: an escalation that cannot
+    be written during an outage is written once the outage ends, not dropped."""
+    for pause in pauses:
+        try:
+            return await ctx.step.run(step_id, body)
+        except inngest.StepError as error:
+            ctx.logger.warning(
+                "%s failed (%s); trying again in %s", step_id, _first_line(error), pause
+            )
+            await ctx.step.sleep(f"{step_id}-pause", pause)
+    return await ctx.step.run(step_id, body)
+
+
+async def run_side_step(
+    ctx: inngest.Context,
+    step_id: str,
+    body: Callable[[], Awaitable[T]],
+    *,
+    retries: int = SIDE_STEP_RETRIES,
+) -> T | None:
+    """`ctx.step.run` for a step the run can go on without: None once `retries` have failed."""
+
+    async def attempt() -> T | None:
+        try:
+            return await body()
+        except Exception as error:
+            if ctx.attempt < retries:
+                raise
+            logger.warning("%s given up after %d retries: %s", step_id, retries, _first_line(error))
+            return None
+
+    return await ctx.step.run(step_id, attempt)
+
+
+def _first_line(error: Exception) -> str:
+    # A driver's message goes on to quote the statement and its parameters: customer data.
+    text = str(error)
+    return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}"

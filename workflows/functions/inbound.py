@@ -21,7 +21,7 @@ from workflows.events import (
     FunctionFailed,
     InboundReceived,
 )
-from workflows.functions.durable import run_step
+from workflows.functions.durable import OUTAGE_RETRIES, run_step, run_step_until_done
 from workflows.services import Services
 from workflows.steps.actions import Routed, RoutedAction, route_actions
 from workflows.steps.context import Gathered, UnknownApp, gather_context
@@ -30,8 +30,9 @@ from workflows.steps.replies import DraftResult, add_comment, create_draft, esca
 
 logger = logging.getLogger(__name__)
 
-# Attempts after the first; after the last one the conversation is handed to a person.
-INBOUND_RETRIES = 4
+# Attempts after the first, enough to outlive an outage of minutes (see OUTAGE_RETRIES); after
+# the last one the conversation is handed to a person.
+INBOUND_RETRIES = OUTAGE_RETRIES
 
 
 def create_inbound_function(client: inngest.Inngest, services: Services) -> inngest.Function[Any]:
@@ -49,7 +50,7 @@ def create_inbound_function(client: inngest.Inngest, services: Services) -> inng
             logger.warning("run %s for %s escalated: %s", run_id, conversation_id, message)
             return failed
 
-        await ctx.step.run("escalate", give_up)
+        await run_step_until_done(ctx, "escalate", give_up)
 
     @client.create_function(
         fn_id="handle-inbound-message",

@@ -16,12 +16,12 @@ from agent.context import Customer, Purchase
 from workflows.errors import IntegrationError
 from workflows.integrations.demo_data import DEMO_CUSTOMER_EMAIL
 from workflows.integrations.demo_state import DemoState
+from workflows.names import DEMO_INTEGRATION_URL
 from workflows.store.models import DemoOperation
 
 DEMO_APP_ID = "demo"
 DEMO_APP_NAME = "Demo app"
 DEMO_INBOX_ID = "inb_demo"
-DEMO_INTEGRATION_URL = "builtin:demo"
 MAGIC_LINK_LIFETIME = timedelta(minutes=15)
 # Any constant works: it names the one advisory lock every demo change takes on PostgreSQL.
 _POSTGRES_LOCK_ID = 7_465_606_157

@@ -7,6 +7,7 @@ left to the durable engine, which retries the whole step, so every failure is ra
 from __future__ import annotations
 
 import math
+import re
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -17,6 +18,11 @@ from workflows.errors import IntegrationError, RateLimited
 
 DEFAULT_RETRY_AFTER = 1.0
 PAGE_SIZE = 100
+# Front answers 301 for a conversation merged into another; a chain of merges is followed this far.
+MAX_MERGES_FOLLOWED = 3
+REDIRECT_STATUSES = frozenset({301, 302, 307, 308})
+CONVERSATION_PATH = re.compile(r"/conversations/([^/]+)(/.*)?")
+FRONT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def _segment(value: str) -> str:
@@ -41,6 +47,27 @@ def _detail(response: httpx.Response) -> str:
     except (ValueError, AttributeError):
         detail = ""
     return detail[:200]
+
+
+def _surviving_path(path: str, location: str | None, what: str) -> str:
+    """The same endpoint on the conversation a redirect names, as a path on our own host.
+
+    Only the conversation id is read from the Location, whatever host it names (Front's links
+    name a per-company host): nothing is ever sent to a URL this client did not build.
+    """
+    asked = CONVERSATION_PATH.fullmatch(path)
+    target = CONVERSATION_PATH.fullmatch(urlsplit(location or "").path)
+    if (
+        asked is None
+        or target is None
+        or target.group(2) != asked.group(2)
+        or not FRONT_ID.fullmatch(target.group(1))
+    ):
+        raise IntegrationError(
+            f"{what} was redirected somewhere other than a merged conversation; refused",
+            retryable=False,
+        )
+    return f"/conversations/{target.group(1)}{asked.group(2) or ''}"
 
 
 class FrontClient:
@@ -187,23 +214,43 @@ class FrontClient:
         params: dict[str, str] | None = None,
         missing_ok: bool = False,
     ) -> Any:
-        """One call; the parsed JSON answer (None when empty, or 404 with `missing_ok`)."""
+        """One call; the parsed JSON answer (None when empty, or 404 with `missing_ok`).
+
+        A merged conversation answers 301 naming the conversation it was merged into; the same
+        call is made again there, on the configured host only.
+        """
         what = f"Front {method} {path}"
+        for _ in range(MAX_MERGES_FOLLOWED + 1):
+            response = await self._send(method, path, json=json, params=params, what=what)
+            if response.status_code not in REDIRECT_STATUSES:
+                return self._answer(response, what, missing_ok=missing_ok)
+            path = _surviving_path(path, response.headers.get("location"), what)
+        raise IntegrationError(
+            f"{what} was redirected more than {MAX_MERGES_FOLLOWED} times", retryable=False
+        )
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None,
+        params: dict[str, str] | None,
+        what: str,
+    ) -> httpx.Response:
         try:
-            response = await self._http.request(
-                method,
-                path,
-                json=json,
-                params=params,
-                # A merged conversation answers 301; only reads follow it, since httpx would
-                # turn a redirected POST into a GET.
-                follow_redirects=method == "GET",
+            # Redirects are never followed by httpx: it would turn a POST into a GET, and the
+            # token must not travel to whatever host a Location names.
+            return await self._http.request(
+                method, path, json=json, params=params, follow_redirects=False
             )
         except httpx.TimeoutException as exc:
             raise IntegrationError(self._redact(f"{what} timed out"), retryable=True) from exc
         except httpx.HTTPError as exc:
             message = f"{what} failed: {type(exc).__name__}: {exc}"
             raise IntegrationError(self._redact(message), retryable=True) from exc
+
+    def _answer(self, response: httpx.Response, what: str, *, missing_ok: bool) -> Any:
         status = response.status_code
         if status == 404 and missing_ok:
             return None

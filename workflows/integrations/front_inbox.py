@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any, Literal
 
+from workflows.customer_text import clean, clip
 from workflows.errors import IntegrationError
 from workflows.integrations.front import FrontClient
 from workflows.integrations.inbox import ThreadMessage
+from workflows.store.models import EMAIL_LENGTH
 
 HUMAN_AUTHOR_TYPES = frozenset({"user", "visitor"})
 BLOCK_TAGS = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
@@ -76,8 +78,8 @@ def thread_message(message: dict[str, Any]) -> ThreadMessage:
     return ThreadMessage(
         id=str(message.get("id")),
         author=kind,
-        sender=sender,
-        text=text,
+        sender=clip(sender, EMAIL_LENGTH),
+        text=clean(text),
         sent_at=datetime.fromtimestamp(float(message.get("created_at") or 0), tz=UTC),
     )
 

@@ -16,8 +16,16 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from workflows.customer_text import clean, clip
 from workflows.integrations.inbox import ThreadMessage
-from workflows.store.models import Comment, Conversation, Draft, InboxMessage, utcnow
+from workflows.store.models import (
+    EMAIL_LENGTH,
+    Comment,
+    Conversation,
+    Draft,
+    InboxMessage,
+    utcnow,
+)
 
 
 class LocalInbox:
@@ -34,8 +42,8 @@ class LocalInbox:
             "id": message_id,
             "conversation_id": conversation_id,
             "author": "customer",
-            "sender": sender,
-            "text": text,
+            "sender": clip(sender, EMAIL_LENGTH),
+            "text": clean(text),
             "sent_at": sent_at,
         }
         async with self._sessions.begin() as session:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from importlib import resources
@@ -19,16 +18,14 @@ from workflows.integrations.demo_app import (
     DEMO_APP_ID,
     DEMO_APP_NAME,
     DEMO_INBOX_ID,
-    DEMO_INTEGRATION_URL,
     DemoApp,
 )
+from workflows.names import APP_ID_PATTERN, DEMO_INTEGRATION_URL
 from workflows.store.crud import create_app, get_app
 from workflows.store.models import App
 
 # Small, recent refunds run on their own in the demo, so both paths can be tried.
 DEMO_POLICY = AppPolicy(auto_refund_max_cents=2000, auto_refund_max_age_days=14)
-# App ids name knowledge files; anything else could reach outside the knowledge directory.
-APP_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 def integration_for(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +16,10 @@ from agent.result import AgentResult
 from workflows.approvals.view import one_line
 from workflows.integrations.registry import app_policy
 from workflows.services import Services
+
+# Kept importable from here, where the ids are given out.
+from workflows.steps.proposals import action_id_for as action_id_for
+from workflows.steps.proposals import load_proposal
 from workflows.store.crud import get_app, record_audit
 from workflows.store.models import Action, AgentRun
 
@@ -52,12 +55,6 @@ class Routed(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     actions: list[RoutedAction]
-
-
-def action_id_for(run_id: str, tool_use_id: str) -> str:
-    """Stable across retries of the step, unique per run and proposal."""
-    digest = hashlib.sha256(f"{run_id}:{tool_use_id}".encode()).hexdigest()
-    return f"act_{digest[:24]}"
 
 
 async def route_actions(
@@ -209,7 +206,8 @@ def _routed(
         action_id=row.id,
         tool_use_id=action.tool_use_id,
         tool=action.tool,
-        params=action.params,
+        # As it stands: an approver may have edited an earlier identical action.
+        params=row.params,
         verdict=decision.verdict,
         reason=decision.reason,
         status=row.status,
@@ -229,4 +227,11 @@ async def _live_duplicate(
             col(Action.status).in_(_LIVE_STATUSES),
         )
     )
-    return next((row for row in rows if row.params == action.params), None)
+    for row in rows:
+        # An approver may have edited the earlier action: it is still the request made then.
+        if (
+            row.params == action.params
+            or (await load_proposal(session, row)).params == action.params
+        ):
+            return row
+    return None

@@ -7,12 +7,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 
-from workflows.approvals.view import ActionView, load_action_view
+from workflows.approvals.view import load_action_view
 from workflows.errors import IntegrationError
 from workflows.integrations.slack_blocks import build_reminder_text
 from workflows.services import Services
+from workflows.steps.outcome import outcome_sentence, proposal_of
 from workflows.store.crud import get_app, list_audit_entries, record_audit
 from workflows.store.models import Action
 
@@ -29,6 +30,10 @@ class DecisionState(BaseModel):
     card_posted: bool
     # Until the reminder is due; None when there is none to send (any more).
     seconds_to_reminder: float | None = None
+    # Slack failed to take the card: the run checks again sooner than the reminder or deadline.
+    card_failed: bool = False
+    # Whether this run holds the outcome; another run that took it up acts on it instead.
+    taken_up: bool = False
 
 
 async def _channel(services: Services, action: Action) -> str | None:
@@ -65,24 +70,34 @@ async def post_card(services: Services, action_id: str) -> bool:
     return True
 
 
-async def check_decision(services: Services, action_id: str) -> DecisionState:
-    """Read the row (the source of truth); expire it if its time is up; retry a missing card."""
+async def check_decision(services: Services, action_id: str, *, run_id: str) -> DecisionState:
+    """Read the row (the source of truth); expire it if its time is up; retry a missing card;
+    once it is no longer pending, take its outcome up for this run unless another run has."""
     now = services.clock()
     await expire_if_due(services, action_id, now=now)
     async with services.sessions() as session:
         action = await session.get(Action, action_id)
     assert action is not None
+    if action.status != "pending":
+        return DecisionState(
+            status=action.status,
+            seconds_left=0.0,
+            card_posted=action.slack_ts is not None,
+            taken_up=await take_up(services, action_id, run_id=run_id),
+        )
     posted = action.slack_ts is not None
-    if action.status == "pending" and not posted and services.cards is not None:
+    card_failed = False
+    if not posted and services.cards is not None:
         try:
             posted = await post_card(services, action_id)
         except IntegrationError as error:
             # The console keeps the approval meanwhile; the next check tries again.
             logger.warning("card for %s still not posted: %s", action_id, error)
+            card_failed = True
     left = (action.expires_at - now).total_seconds() if action.expires_at else 0.0
     to_reminder = None
     reminder = services.settings.approval_reminder
-    if action.status == "pending" and posted and reminder is not None:
+    if posted and reminder is not None:
         to_reminder = left - reminder.total_seconds()
         if to_reminder <= 0:
             try:
@@ -96,7 +111,30 @@ async def check_decision(services: Services, action_id: str) -> DecisionState:
         seconds_left=max(left, 0.0),
         card_posted=posted,
         seconds_to_reminder=to_reminder,
+        card_failed=card_failed,
     )
+
+
+async def take_up(services: Services, action_id: str, *, run_id: str) -> bool:
+    """Compare-and-set the run that acts on a settled action; True if `run_id` holds it.
+
+    A takeover run started by the sweep and a late original run may both find the action
+    decided: exactly one of them executes, redrafts and reports.
+    """
+    async with services.sessions.begin() as session:
+        await session.exec(
+            update(Action)
+            .where(
+                col(Action.id) == action_id,
+                col(Action.status) != "pending",
+                col(Action.taken_up_by).is_(None),
+            )
+            .values(taken_up_by=run_id)
+        )
+        holder = (
+            await session.exec(select(col(Action.taken_up_by)).where(col(Action.id) == action_id))
+        ).first()
+    return holder == run_id
 
 
 async def remind_once(services: Services, action_id: str) -> None:
@@ -151,22 +189,6 @@ async def update_card(services: Services, action_id: str) -> bool:
     return True
 
 
-def outcome_sentence(view: ActionView) -> str:
-    """One line for teammates: what was decided, by whom, and what happened."""
-    what = f"{view.tool} {view.params}"
-    when = view.decided_at.strftime("%Y-%m-%d %H:%M UTC") if view.decided_at else ""
-    if view.status == "executed":
-        return f"{what}: approved by {view.decided_by} at {when} and done. Result: {view.result}"
-    if view.status == "rejected":
-        reason = f" Reason: {view.decision_reason}" if view.decision_reason else ""
-        return f"{what}: rejected by {view.decided_by} at {when}; nothing was done.{reason}"
-    if view.status == "expired":
-        return f"{what}: nobody decided before it expired; nothing was done."
-    if view.status == "failed":
-        return f"{what}: approved by {view.decided_by}, but it failed: {view.error}"
-    return f"{what}: {view.status}."
-
-
 async def comment_outcome(
     services: Services, action_id: str, *, kept_edit_by: str | None = None
 ) -> None:
@@ -174,7 +196,7 @@ async def comment_outcome(
     view = await load_action_view(services, action_id)
     if view is None:
         return
-    body = outcome_sentence(view)
+    body = outcome_sentence(view, await proposal_of(services, action_id))
     if kept_edit_by:
         body += (
             f"\nThe draft was edited by {kept_edit_by}, so the agent did not rewrite it: "

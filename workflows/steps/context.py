@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from agent.context import ConversationContext, Message
+from workflows.errors import IntegrationError
 from workflows.events import InboundReceived
-from workflows.integrations.inbox import ThreadMessage
 from workflows.integrations.registry import load_knowledge
 from workflows.services import Services
 from workflows.store.crud import get_app
@@ -47,18 +47,15 @@ async def gather_context(services: Services, inbound: InboundReceived) -> Gather
             session.add(conversation)
         conversation.updated_at = utcnow()
         answered = conversation.answered_message_id
-    if services.local_inbox is not None:
-        await services.local_inbox.record_inbound(
-            conversation_id=inbound.conversation_id,
-            message_id=inbound.message_id,
-            sender=inbound.sender_email,
-            text=inbound.text,
-            sent_at=inbound.received_at,
-        )
+    # The event names the message; its text is in the inbox (the webhook kept it in the local one).
     thread = await services.inbox.list_messages(inbound.conversation_id)
     if inbound.message_id not in {m.id for m in thread}:
-        # Front may list a message a moment after announcing it; the event carries its text.
-        thread.append(_from_event(inbound))
+        # Front may list a message a moment after announcing it: the engine tries again shortly.
+        raise IntegrationError(
+            f"message {inbound.message_id} is not listed in conversation "
+            f"{inbound.conversation_id} yet",
+            retryable=True,
+        )
     async with services.integration(app) as integration:
         customer = await integration.lookup_user(inbound.sender_email)
         purchases = await integration.purchases(customer.id) if customer is not None else []
@@ -77,14 +74,4 @@ async def gather_context(services: Services, inbound: InboundReceived) -> Gather
         context=context,
         customer_message_ids=customer_ids,
         already_answered=answered is not None and answered == customer_ids[-1],
-    )
-
-
-def _from_event(inbound: InboundReceived) -> ThreadMessage:
-    return ThreadMessage(
-        id=inbound.message_id,
-        author="customer",
-        sender=inbound.sender_email,
-        text=inbound.text,
-        sent_at=inbound.received_at,
     )

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from workflows.approvals.recheck import one_at_a_time, recheck_before_running, refusal_text
 from workflows.errors import IntegrationError
 from workflows.integrations.apps import AppIntegration
 from workflows.services import Services
@@ -38,14 +39,18 @@ async def execute_action(services: Services, action_id: str) -> Execution | None
     if row is None or app is None:
         return None
     if row.status in ("auto", "approved"):
-        try:
-            result = await _perform(services, app, row)
-        except IntegrationError as exc:
-            if exc.retryable:
-                raise
-            await _finish(services, action_id, status="failed", error=str(exc))
-        else:
-            await _finish(services, action_id, status="executed", result=result)
+        # Fresh data may say the action no longer holds: then the app is not called at all.
+        async with one_at_a_time(row):
+            try:
+                if (refusal := await recheck_before_running(services, row, app)) is not None:
+                    raise IntegrationError(refusal_text(refusal), retryable=False)
+                result = await _perform(services, app, row)
+            except IntegrationError as exc:
+                if exc.retryable:
+                    raise
+                await _finish(services, action_id, status="failed", error=str(exc))
+            else:
+                await _finish(services, action_id, status="executed", result=result)
     async with services.sessions() as session:
         final = await session.get(Action, action_id)
     assert final is not None

@@ -13,7 +13,7 @@ from agent.drafts import ActionOutcome, compose_draft
 from agent.redraft import rejection_notice
 from agent.result import AgentResult, AgentState
 from workflows.services import Services
-from workflows.steps.actions import action_id_for
+from workflows.steps.proposals import action_id_for, load_proposal
 from workflows.steps.replies import DRAFT_STATUS, DraftResult, edited_by, write_draft
 from workflows.store.models import Action, AgentRun, Draft
 
@@ -47,13 +47,22 @@ async def _row_for(
     row = await session.get(Action, action_id_for(run_id, proposal.tool_use_id))
     if row is not None:
         return row
-    # A repeated proposal was not stored again: it is the earlier identical action.
-    rows = await session.exec(
-        select(Action)
-        .where(Action.conversation_id == conversation_id, Action.tool == proposal.tool)
-        .order_by(col(Action.created_at).desc())
+    # A repeated proposal was not stored again: it is the earlier identical action, as it was
+    # proposed then (an approver may have edited its params since).
+    rows = list(
+        await session.exec(
+            select(Action)
+            .where(Action.conversation_id == conversation_id, Action.tool == proposal.tool)
+            .order_by(col(Action.created_at).desc())
+        )
     )
-    return next((r for r in rows if r.params == proposal.params), None)
+    for row in rows:
+        if (
+            row.params == proposal.params
+            or (await load_proposal(session, row)).params == proposal.params
+        ):
+            return row
+    return None
 
 
 async def refresh_draft(
@@ -86,7 +95,7 @@ async def refresh_draft(
             row = await _row_for(session, run_id, proposal, action.conversation_id)
             if row is not None:
                 status = DRAFT_STATUS.get(row.status, "pending")
-                outcomes[proposal.tool_use_id] = ActionOutcome(status=status)
+                outcomes[proposal.tool_use_id] = ActionOutcome(status=status, params=row.params)
     context = ConversationContext.model_validate(run.context) if run.context else None
     body = compose_draft(result, outcomes, context=context)
     if await services.inbox.draft_version(current.id) is None:

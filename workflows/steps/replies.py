@@ -44,7 +44,7 @@ def outcomes(actions: list[RoutedAction]) -> dict[str, ActionOutcome]:
     """Each action's outcome keyed by the tool_use_id the agent's result knows it by."""
     return {
         a.tool_use_id: ActionOutcome(
-            status=DRAFT_STATUS.get(a.status, "pending"), reason=a.error or ""
+            status=DRAFT_STATUS.get(a.status, "pending"), reason=a.error or "", params=a.params
         )
         for a in actions
     }

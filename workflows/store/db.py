@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +22,7 @@ def create_engine(source: Settings | str) -> AsyncEngine:
     engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url))
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        event.listen(engine.sync_engine, "handle_error", _reopen_when_read_only)
     return engine
 
 
@@ -42,3 +44,10 @@ def _tune_sqlite(dbapi_connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _reopen_when_read_only(context: ExceptionContext) -> None:
+    # SQLite opens a file it may not write read-only and keeps it so: treating the refusal
+    # as a lost connection makes the pool reopen, so the app recovers once the file is writable.
+    if "readonly database" in str(context.original_exception):
+        context.is_disconnect = True

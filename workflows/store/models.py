@@ -9,6 +9,12 @@ from sqlalchemy import JSON, Column, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+# Column sizes that customer-supplied values are cut to before they are stored.
+ID_LENGTH = 64
+EMAIL_LENGTH = 320
+NAME_LENGTH = 200
+SUBJECT_LENGTH = 500
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -74,8 +80,8 @@ class Conversation(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     app_id: str = Field(max_length=64, index=True)
     inbox_id: str = Field(max_length=64)
-    subject: str | None = Field(default=None, max_length=500)
-    customer_email: str = Field(max_length=320, index=True)
+    subject: str | None = Field(default=None, max_length=SUBJECT_LENGTH)
+    customer_email: str = Field(max_length=EMAIL_LENGTH, index=True)
     # Set for conversations kept by the local inbox, which has no Front behind it.
     local: bool = False
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -93,7 +99,7 @@ class InboxMessage(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     conversation_id: str = Field(max_length=64, index=True)
     author: str = Field(max_length=20)  # customer | agent | teammate
-    sender: str = Field(max_length=320)
+    sender: str = Field(max_length=EMAIL_LENGTH)
     text: str
     sent_at: datetime = _timestamp()
 
@@ -155,6 +161,8 @@ class Action(SQLModel, table=True):
     # Where the Slack card is, once posted; the console works without one.
     slack_channel: str | None = Field(default=None, max_length=64)
     slack_ts: str | None = Field(default=None, max_length=64)
+    # The approval run that took the outcome (decision, expiry or failure) up; only it acts on it.
+    taken_up_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 
@@ -216,14 +224,21 @@ class ConsoleUser(SQLModel, table=True):
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
     last_sign_in_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    # Remembered in the session cookie; raised by sign-out and password changes, which ends
+    # every session made before, copied cookies included.
+    session_generation: int = 0
 
 
-class SignInFailure(SQLModel, table=True):
-    """One failed console sign-in, counted per email and address to slow password guessing."""
+class SignInTries(SQLModel, table=True):
+    """Sign-in tries for one email from one address since `window_started_at`.
 
-    __tablename__ = "sign_in_failures"
+    A try is counted before its password is checked, in one row per pair, so concurrent guesses
+    cannot all pass the limit together.
+    """
 
-    id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(max_length=320, index=True)
-    address: str = Field(max_length=64)
-    at: datetime = _timestamp()
+    __tablename__ = "sign_in_tries"
+
+    email: str = Field(max_length=320, primary_key=True)
+    address: str = Field(max_length=64, primary_key=True)
+    tries: int = 0
+    window_started_at: datetime = _timestamp()

@@ -1,19 +1,17 @@
-"""Reads and writes of console users and failed sign-ins; callers own the session."""
+"""Reads and writes of console users and their sign-in tries; callers own the session."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Literal, get_args
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import Insert, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from workflows.store.models import ConsoleUser, SignInFailure
-
-Role = Literal["viewer", "approver", "admin"]
-ROLES: tuple[Role, ...] = get_args(Role)
+from workflows.names import Role
+from workflows.store.models import ConsoleUser, SignInTries
 
 
 def normalise_email(email: str) -> str:
@@ -63,40 +61,70 @@ async def update_user(
     if role is not None:
         user.role = role
     if active is not None:
+        if user.active and not active:
+            # Ended for good: reactivating the account later revives none of its sessions.
+            user.session_generation += 1
         user.active = active
     if password_hash is not None:
         user.password_hash = password_hash
+        # Whoever held a session under the old password is signed out with it.
+        user.session_generation += 1
     user.updated_at = now
     session.add(user)
     await session.flush()
     return user
 
 
-async def record_sign_in_failure(
-    *, session: AsyncSession, email: str, address: str, at: datetime, forget_before: datetime
-) -> None:
-    """Count one failure, and forget failures too old to matter so the table stays small."""
-    await session.exec(delete(SignInFailure).where(col(SignInFailure.at) < forget_before))
-    session.add(SignInFailure(email=normalise_email(email), address=address, at=at))
-    await session.flush()
-
-
-async def count_sign_in_failures(
-    *, session: AsyncSession, email: str, address: str, since: datetime
-) -> int:
-    query = select(func.count()).where(
-        col(SignInFailure.email) == normalise_email(email),
-        col(SignInFailure.address) == address,
-        col(SignInFailure.at) >= since,
+async def end_sessions(*, session: AsyncSession, user_id: int) -> None:
+    """Make every session cookie issued to the user so far stop working."""
+    await session.exec(
+        update(ConsoleUser)
+        .where(col(ConsoleUser.id) == user_id)
+        .values(session_generation=col(ConsoleUser.session_generation) + 1)
     )
-    return int((await session.exec(query)).one())
 
 
-async def clear_sign_in_failures(*, session: AsyncSession, email: str, address: str) -> None:
+async def claim_sign_in_try(
+    *, session: AsyncSession, email: str, address: str, now: datetime, window: timedelta, limit: int
+) -> bool:
+    """Count one try for the pair unless `limit` were counted within `window`; True when counted.
+
+    The count is one conditional UPDATE of one row: the database serialises concurrent tries on
+    that row (a row lock on PostgreSQL, the single writer on SQLite), so `limit` is never passed.
+    """
+    email = normalise_email(email)
+    # Windows that ended are forgotten, which also keeps the table small.
+    await session.exec(
+        delete(SignInTries).where(col(SignInTries.window_started_at) <= now - window)
+    )
+    await session.exec(
+        _insert_if_absent(session, email=email, address=address, tries=0, window_started_at=now)
+    )
+    counted = await session.exec(
+        update(SignInTries)
+        .where(
+            col(SignInTries.email) == email,
+            col(SignInTries.address) == address,
+            col(SignInTries.tries) < limit,
+        )
+        .values(tries=col(SignInTries.tries) + 1)
+        .returning(col(SignInTries.tries))
+    )
+    return counted.first() is not None
+
+
+async def clear_sign_in_tries(*, session: AsyncSession, email: str, address: str) -> None:
     """A successful sign-in starts the count afresh."""
     await session.exec(
-        delete(SignInFailure).where(
-            col(SignInFailure.email) == normalise_email(email),
-            col(SignInFailure.address) == address,
+        delete(SignInTries).where(
+            col(SignInTries.email) == normalise_email(email),
+            col(SignInTries.address) == address,
         )
     )
+
+
+def _insert_if_absent(session: AsyncSession, **values: object) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING, in the dialect of the session's database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(SignInTries).values(**values).on_conflict_do_nothing()
+    return sqlite.insert(SignInTries).values(**values).on_conflict_do_nothing()

@@ -21,7 +21,8 @@ from console.web.passwords import hash_password
 from tests.console.slack_requests import ANN, SECRET
 from tests.flow.stack import Stack, running_stack, stack_settings
 from tests.integrations.slack_stand_in import CHANNEL, TOKEN, SlackStandIn
-from workflows.store.users import Role, create_user
+from workflows.names import Role
+from workflows.store.users import create_user
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -16,15 +16,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from console.app import create_app
 from console.web.passwords import hash_password
+from tests.keys import EVENT_KEY, SECRETS
 from tests.stand_in import StandIn
 from workflows.config import Settings
 from workflows.integrations.demo_app import DEMO_APP_ID, DEMO_INBOX_ID
 from workflows.integrations.registry import seed_demo_app
+from workflows.names import Role
 from workflows.store import upgrade_database
 from workflows.store.models import Action, Conversation, Draft, InboxMessage
-from workflows.store.users import Role, create_user
+from workflows.store.users import create_user
 
-EVENT_KEY = "embedded"  # what the app's client sends with when no INNGEST_EVENT_KEY is set
 PASSWORD = "correct horse battery"
 # Hashed once: argon2 is slow on purpose, and every test signs people in.
 PASSWORD_HASH = hash_password(PASSWORD)
@@ -108,7 +109,7 @@ async def console(database_url: str, stand_in: StandIn) -> AsyncIterator[Console
         _env_file=None,
         database_url=database_url,
         engine_port=int(stand_in.url.rsplit(":", 1)[1]),
-        console_secret_key="console-test-secret",
+        **SECRETS,
     )
     await upgrade_database(settings.database_url)
     clock = MovableClock()

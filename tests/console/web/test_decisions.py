@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.console.web.conftest import (
-    EVENT_KEY,
     Console,
     add_pending_action,
     csrf_of,
     post_form,
 )
+from tests.keys import EVENT_KEY
 from workflows.store.crud import list_audit_entries
 from workflows.store.models import Action
 

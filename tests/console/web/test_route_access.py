@@ -6,8 +6,9 @@ import pytest
 from sqlmodel import select
 
 from tests.console.web.conftest import EMAILS, Console, add_pending_action, csrf_of
+from workflows.names import Role
 from workflows.store.models import Action, Draft
-from workflows.store.users import Role, get_user_by_email
+from workflows.store.users import get_user_by_email
 
 ROLES: tuple[Role, ...] = ("viewer", "approver", "admin")
 # GET pages and the lowest role that may open them.
@@ -64,8 +65,11 @@ async def test_anonymous_pages_redirect_and_streams_and_forms_get_401(console: C
         assert response.status_code == 303, page
         assert response.headers["location"].startswith("/console/login?next="), page
     for stream in STREAMS:
-        response = await client.get(stream.format(**names), headers={"accept": "text/event-stream"})
-        assert response.status_code == 401, stream
+        # A stream is never a page, whatever the request says it accepts.
+        for accept in ("text/event-stream", "*/*", "text/html"):
+            response = await client.get(stream.format(**names), headers={"accept": accept})
+            assert response.status_code == 401, (stream, accept)
+        assert (await client.get(stream.format(**names))).status_code == 401, stream
     for form in (*FORMS, "/console/logout"):
         assert (await client.post(form.format(**names))).status_code == 401, form
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
+
 from tests.console.conftest import AppClient
 from tests.console.web.conftest import EMAILS, PASSWORD, Console, csrf_of, sign_in
 from workflows.config import Settings
@@ -91,6 +93,21 @@ async def test_sign_out_ends_the_session(console: Console) -> None:
     assert (await client.get("/console/")).status_code == 303
 
 
+async def test_a_copy_of_the_cookie_stops_working_after_sign_out(console: Console) -> None:
+    client = await console.signed_in("viewer")
+    copy = console.client()
+    copy.cookies = httpx.Cookies(client.cookies)
+    assert (await copy.get("/console/")).status_code == 200
+    token = csrf_of((await client.get("/console/")).text)
+
+    await client.post("/console/logout", data={"csrf_token": token})
+
+    assert (await copy.get("/console/")).status_code == 303
+    assert (await sign_in(client, EMAILS["viewer"], PASSWORD)).status_code == 303
+    assert (await client.get("/console/")).status_code == 200
+    assert (await copy.get("/console/")).status_code == 303  # a new session revives no old one
+
+
 async def test_a_stolen_cookie_stops_working_when_the_password_changes(console: Console) -> None:
     from console.web.passwords import hash_password
     from workflows.store.users import get_user_by_email, update_user
@@ -117,6 +134,20 @@ async def test_a_deactivated_user_can_neither_stay_nor_sign_in(console: Console)
 
     assert (await client.get("/console/")).status_code == 303
     assert (await sign_in(client, EMAILS["viewer"], PASSWORD)).status_code == 401
+
+
+async def test_reactivating_a_user_revives_none_of_their_old_sessions(console: Console) -> None:
+    from workflows.store.users import get_user_by_email, update_user
+
+    client = await console.signed_in("viewer")
+    for active in (False, True):
+        async with console.sessions.begin() as session:
+            user = await get_user_by_email(session=session, email=EMAILS["viewer"])
+            assert user is not None
+            await update_user(session=session, user=user, now=console.clock(), active=active)
+
+    assert (await client.get("/console/")).status_code == 303
+    assert (await sign_in(client, EMAILS["viewer"], PASSWORD)).status_code == 303
 
 
 async def test_behind_https_the_cookie_is_secure(settings: Settings, app_client: AppClient) -> None:

@@ -1,36 +1,61 @@
-"""The `support-agent` command line."""
+"""The `support-agent` command line.
+
+Only `argparse` and the parsers are imported here; a command's implementation is imported when it
+runs (see `console.cli.lazy`), so help and usage errors answer at once.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+from console.cli import apps, simulate, users
+from console.cli.lazy import Lazy
 
-from console.commands import apps, simulate, users
-from console.doctor import Status, run_checks
-from workflows.config import Settings
-from workflows.store import current_revision, upgrade_database
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
-Command = Callable[[Settings, argparse.Namespace], int]
+_SERVER = "console.commands.server"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line, load settings once, and run the chosen command."""
     args = build_parser().parse_args(argv)
+    command = args.command.load()
+    from pydantic import ValidationError
+
+    from workflows.config import Settings
+    from workflows.engine.logs import redact_event_keys
+    from workflows.secrets import SecretsError
+
     try:
         settings = Settings()
     except ValidationError as error:
-        print(f"support-agent: invalid configuration\n{error}", file=sys.stderr)
+        print(f"support-agent: invalid configuration\n{_describe(error)}", file=sys.stderr)
         return 2
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
-    command: Command = args.command
-    return command(settings, args)
+    redact_event_keys()  # httpx logs each event's URL, and the event key is in it
+    try:
+        result: int = command(settings, args)
+    except SecretsError as error:
+        print(f"support-agent: {error}", file=sys.stderr)
+        return 2
+    return result
+
+
+def _describe(error: ValidationError) -> str:
+    """One line per bad setting, named as the environment variable an operator sets."""
+    lines = []
+    for problem in error.errors():
+        variable = str(problem["loc"][0]) if problem["loc"] else ""
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"  {variable.upper() or 'settings'}: {message}")
+    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="skip the database upgrade at start (when it runs as a separate release step)",
     )
-    serve.set_defaults(command=_serve)
+    serve.set_defaults(command=Lazy(_SERVER, "serve"))
 
     engine = commands.add_parser(
         "engine",
@@ -60,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the embedded engine on ENGINE_HOST:ENGINE_PORT; it syncs with the app "
         "at PUBLIC_URL/api/inngest.",
     )
-    engine.set_defaults(command=_engine)
+    engine.set_defaults(command=Lazy(_SERVER, "engine"))
 
     db = commands.add_parser("db", help="manage the database", description="Manage the database.")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
@@ -69,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="apply every pending migration",
         description="Bring DATABASE_URL to the newest schema revision; safe to run repeatedly.",
     )
-    upgrade.set_defaults(command=_db_upgrade)
+    upgrade.set_defaults(command=Lazy(_SERVER, "db_upgrade"))
 
     doctor = commands.add_parser(
         "doctor",
@@ -83,44 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=30.0,
         help="seconds to wait for the ping run to complete (default: 30)",
     )
-    doctor.set_defaults(command=_doctor)
+    doctor.set_defaults(command=Lazy(_SERVER, "doctor"))
 
     apps.register(commands)
     simulate.register(commands)
     users.register(commands)
     return parser
-
-
-def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    from console.serving import serve  # imports the engine only for the commands that run it
-
-    asyncio.run(serve(settings, migrate=args.migrate))
-    return 0
-
-
-def _engine(settings: Settings, _args: argparse.Namespace) -> int:
-    from console.serving import serve_engine
-
-    asyncio.run(serve_engine(settings))
-    return 0
-
-
-def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
-    async def upgrade() -> str | None:
-        await upgrade_database(settings.database_url)
-        return await current_revision(settings.database_url)
-
-    print(f"database at revision {asyncio.run(upgrade())}")
-    return 0
-
-
-def _doctor(settings: Settings, args: argparse.Namespace) -> int:
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # the report is the output
-    checks = asyncio.run(run_checks(settings, ping_timeout=args.timeout))
-    for check in checks:
-        print(check.line())
-    return 1 if any(check.status is Status.FAILING for check in checks) else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Only this session's CSRF token passes, and sign-in only ever sends people to a console page."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.web.security import safe_next
+from tests.console.web.conftest import Console, csrf_of
+
+OFF_SITE = [
+    "//evil.example",
+    "//evil.example/console/",
+    "/console//evil.example",
+    "https://evil.example/console/",
+    "/consoles/",
+    "/console",
+    "console/",
+    "",
+    None,
+]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_an_off_console_next_falls_back_to_the_queue(target: str | None) -> None:
+    assert safe_next(target) == "/console/"
+
+
+@pytest.mark.parametrize("target", ["/console/", "/console/history?q=a", "/console/actions/a1"])
+def test_a_console_next_is_followed(target: str) -> None:
+    assert safe_next(target) == target
+
+
+async def test_a_signed_in_visit_to_the_login_page_never_redirects_off_the_console(
+    console: Console,
+) -> None:
+    client = await console.signed_in("viewer")
+
+    for target in ("//evil.example", "/console//evil.example"):
+        response = await client.get("/console/login", params={"next": target})
+        assert response.status_code == 303
+        assert response.headers["location"] == "/console/"
+    followed = await client.get("/console/login", params={"next": "/console/history"})
+    assert followed.headers["location"] == "/console/history"
+
+
+async def test_another_sessions_csrf_token_is_refused(console: Console) -> None:
+    mallory = await console.signed_in("viewer")
+    victim = await console.signed_in("viewer")
+    mallorys_token = csrf_of((await mallory.get("/console/")).text)
+    victims_token = csrf_of((await victim.get("/console/")).text)
+    assert len(mallorys_token) == len(victims_token)
+
+    refused = await victim.post("/console/logout", data={"csrf_token": mallorys_token})
+
+    assert refused.status_code == 403
+    assert (await victim.get("/console/")).status_code == 200
+
+
+async def test_the_token_may_come_in_a_header_and_the_header_is_what_counts(
+    console: Console,
+) -> None:
+    client = await console.signed_in("viewer")
+    token = csrf_of((await client.get("/console/")).text)
+
+    forged_header = await client.post(
+        "/console/logout", data={"csrf_token": token}, headers={"x-csrf-token": "forged"}
+    )
+    assert forged_header.status_code == 403
+    signed_out = await client.post("/console/logout", headers={"x-csrf-token": token})
+    assert signed_out.status_code == 303
+    assert (await client.get("/console/")).status_code == 303
+
+
+async def test_a_session_without_a_token_refuses_every_form(console: Console) -> None:
+    # A fresh client has a session cookie only once a page made a token; this one never saw one.
+    client = console.client()
+
+    response = await client.post("/console/login", data={"csrf_token": ""})
+
+    assert response.status_code == 403
+
+
+async def test_a_refusal_says_why_in_plain_text(console: Console) -> None:
+    viewer = await console.signed_in("viewer")
+    token = csrf_of((await viewer.get("/console/")).text)
+
+    forged = await viewer.post("/console/logout", data={"csrf_token": "forged"})
+    above = await viewer.post("/console/admin/users", data={"csrf_token": token})
+
+    assert forged.status_code == above.status_code == 403
+    assert forged.text == ("403 Forbidden: The form had expired or did not come from this console.")
+    assert above.text == "403 Forbidden: This needs the admin role; you are a viewer."
+
+
+async def test_nobody_is_sent_to_sign_in_from_a_page_and_refused_elsewhere(
+    console: Console,
+) -> None:
+    client = console.client()
+
+    page = await client.get("/console/history")
+    stream = await client.get("/console/queue/stream", headers={"accept": "text/event-stream"})
+    form = await client.post("/console/logout")
+
+    assert page.status_code == 303
+    assert page.headers["location"] == "/console/login?next=%2Fconsole%2Fhistory"
+    assert (stream.status_code, stream.text) == (401, "401 Unauthorized: sign in first.")
+    assert (form.status_code, form.text) == (401, "401 Unauthorized: sign in first.")

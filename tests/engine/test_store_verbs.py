@@ -1,0 +1,194 @@
+"""The store's verbs on a real database: each says truthfully whether it changed anything."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from workflows.engine import schema
+from workflows.engine.store import (
+    EVENT_DEDUPE_WINDOW,
+    Store,
+    add_job,
+    connect,
+    delete_job,
+    finish_run,
+    has_memo,
+    save_memo,
+)
+
+T0 = 1_000_000.0
+
+
+@pytest.fixture
+async def store(engine_db: str) -> AsyncIterator[Store]:
+    made = Store(connect(engine_db))
+    await made.create_tables()
+    try:
+        yield made
+    finally:
+        await made.engine.dispose()
+
+
+async def _add_run(store: Store, run_id: str, *, event_id: str = "evt_1", at: float = T0) -> None:
+    async with store.transaction() as conn:
+        await conn.execute(
+            insert(schema.runs).values(
+                id=run_id,
+                function_id="fn",
+                event_id=event_id,
+                event={"id": event_id, "name": "test/event"},
+                status="Running",
+                concurrency=[],
+                started_at=at,
+            )
+        )
+        await add_job(conn, kind="call", run_id=run_id, available_at=at)
+        await conn.execute(
+            schema.pauses.insert().values(
+                run_id=run_id, step_id="wait", event_name="e", after_seq=0, expires_at=at + 60
+            )
+        )
+
+
+async def _count(store: Store, table: Any, **where: object) -> int:
+    query = select(func.count()).select_from(table)
+    for column, value in where.items():
+        query = query.where(table.c[column] == value)
+    async with store.engine.connect() as conn:
+        return int((await conn.execute(query)).scalar_one())
+
+
+async def test_an_ended_run_is_never_ended_again(store: Store) -> None:
+    await _add_run(store, "run_a")
+    await _add_run(store, "run_b")
+
+    async with store.transaction() as conn:
+        first = await finish_run(conn, "run_a", status="Completed", at=T0 + 1, output={"n": 1})
+    async with store.transaction() as conn:
+        again = await finish_run(conn, "run_a", status="Failed", at=T0 + 2, error={"name": "X"})
+
+    assert (first, again) == (True, False)
+    run = await store.run("run_a")
+    assert run is not None
+    assert (run.status, run.output, run.error, run.ended_at) == (
+        "Completed",
+        {"n": 1},
+        None,
+        T0 + 1,
+    )
+    # The ended run's jobs and pauses are gone; the other run's are untouched.
+    assert await _count(store, schema.jobs, run_id="run_a") == 0
+    assert await _count(store, schema.pauses, run_id="run_a") == 0
+    assert await _count(store, schema.jobs, run_id="run_b") == 1
+    assert await _count(store, schema.pauses, run_id="run_b") == 1
+    other = await store.run("run_b")
+    assert other is not None
+    assert other.status == "Running"
+
+
+async def test_finishing_a_run_that_does_not_exist_reports_nothing_finished(store: Store) -> None:
+    async with store.transaction() as conn:
+        assert await finish_run(conn, "run_missing", status="Failed", at=T0) is False
+
+
+async def test_deleting_a_job_says_whether_this_call_deleted_it(store: Store) -> None:
+    await _add_run(store, "run_a")
+    await _add_run(store, "run_b")
+    [job_a, job_b] = await store.due_jobs(T0, limit=10, exclude=set())
+
+    async with store.transaction() as conn:
+        deleted = await delete_job(conn, job_a.id)
+    async with store.transaction() as conn:
+        deleted_again = await delete_job(conn, job_a.id)
+
+    assert (deleted, deleted_again) == (True, False)
+    assert [job.id for job in await store.due_jobs(T0, limit=10, exclude=set())] == [job_b.id]
+
+
+async def test_an_event_id_is_accepted_once_a_day(store: Store) -> None:
+    event = {"id": "evt_once", "name": "test/event", "data": {}}
+
+    first = await store.accept_event(event, T0)
+    repeat = await store.accept_event(event, T0 + EVENT_DEDUPE_WINDOW - 1)
+    next_day = await store.accept_event(event, T0 + EVENT_DEDUPE_WINDOW + 1)
+
+    assert (first, repeat, next_day) == (True, False, True)
+    assert EVENT_DEDUPE_WINDOW == 24 * 3600
+    async with store.engine.connect() as conn:
+        stored = (await conn.execute(select(schema.events))).all()
+    assert [(row.id, row.received_at) for row in stored] == [
+        ("evt_once", T0 + EVENT_DEDUPE_WINDOW + 1)
+    ]
+    jobs = await store.due_jobs(T0 + EVENT_DEDUPE_WINDOW + 1, limit=10, exclude=set())
+    # Each acceptance queued one dispatch; the newest points at the event now stored.
+    assert [job.kind for job in jobs] == ["event", "event"]
+    assert jobs[-1].payload == {"seq": stored[0].seq}
+
+
+async def test_due_jobs_come_oldest_first_up_to_the_limit_skipping_those_in_hand(
+    store: Store,
+) -> None:
+    async with store.transaction() as conn:
+        for at in (T0 + 3, T0 + 1, T0 + 2, T0 + 10):
+            await add_job(
+                conn, kind="call", run_id=f"run_{int(at - T0)}", available_at=at, payload={"a": 1}
+            )
+    due = await store.due_jobs(T0 + 3, limit=10, exclude=set())
+    assert [job.available_at for job in due] == [T0 + 1, T0 + 2, T0 + 3]
+    first = due[0]
+    assert (first.kind, first.run_id, first.target, first.attempt, first.immediate) == (
+        "call",
+        "run_1",
+        "step",
+        0,
+        True,
+    )
+    assert first.payload == {"a": 1}
+
+    limited = await store.due_jobs(T0 + 3, limit=2, exclude={first.id})
+    assert [job.available_at for job in limited] == [T0 + 2, T0 + 3]
+    assert await store.next_due_at(T0 + 3) == T0 + 10
+    assert await store.next_due_at(T0 + 10) is None
+
+
+async def test_a_job_without_a_payload_reads_as_an_empty_one(store: Store) -> None:
+    async with store.transaction() as conn:
+        await add_job(conn, kind="call", run_id="run_x", available_at=T0, immediate=False)
+
+    [job] = await store.due_jobs(T0, limit=1, exclude=set())
+
+    assert (job.payload, job.immediate, job.target) == ({}, False, "step")
+
+
+async def test_memos_are_kept_per_run_in_the_order_they_were_made(store: Store) -> None:
+    async with store.transaction() as conn:
+        await save_memo(conn, run_id="run_a", step_id="second", op="StepRun", memo=2, at=T0 + 2)
+        await save_memo(
+            conn, run_id="run_a", step_id="first", op="StepRun", memo=1, at=T0 + 1, name="First"
+        )
+        await save_memo(conn, run_id="run_b", step_id="first", op="StepRun", memo=9, at=T0)
+        assert await has_memo(conn, "run_a", "first")
+        assert not await has_memo(conn, "run_a", "third")
+        assert not await has_memo(conn, "run_c", "first")
+
+    memos = await store.memos("run_a")
+
+    assert [(m.id, m.memo, m.name, m.op) for m in memos] == [
+        ("first", 1, "First", "StepRun"),
+        ("second", 2, None, "StepRun"),
+    ]
+
+
+async def test_runs_for_an_event_come_in_the_order_they_started(store: Store) -> None:
+    await _add_run(store, "run_late", event_id="evt_shared", at=T0 + 5)
+    await _add_run(store, "run_early", event_id="evt_shared", at=T0 + 1)
+    await _add_run(store, "run_other", event_id="evt_other", at=T0)
+
+    runs = await store.runs_for_event("evt_shared")
+
+    assert [run.id for run in runs] == ["run_early", "run_late"]
+    assert await store.run("run_missing") is None
