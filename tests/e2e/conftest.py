@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from tests.integrations.front_stand_in import FrontStandIn
 from tests.integrations.slack_stand_in import CHANNEL
 from tests.integrations.slack_stand_in import TOKEN as SLACK_TOKEN
 
+LOGS = Path(__file__).resolve().parents[2] / "test-output" / "e2e"
 APPROVAL_SECONDS = 8
 # A desk that is killed and restarted waits longer: a restart on a busy machine takes seconds.
 APPROVAL_SECONDS_ACROSS_RESTARTS = 300
@@ -152,6 +154,9 @@ async def opened_desk(
         finally:
             server.kill()
             shop.release_all()
+            # Kept where CI keeps test output, for reading after a failure.
+            LOGS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(server.log_path, LOGS / f"{workdir.name}-serve.log")
 
 
 @pytest_asyncio.fixture(scope="package", loop_scope="package")
