@@ -24,9 +24,11 @@ pytestmark = pytest.mark.asyncio(loop_scope="package")
 SEED = 20261201
 ACTIONS = 40
 ARRIVALS = 30.0  # seconds over which the customers write in
-# Seconds after the last deadline by which every action must have ended: the promise is no
-# action pending more than a minute past its deadline, even on a busy machine.
-ENDED_WITHIN = 60.0
+# The README's bounds: no action stays pending more than a minute past its deadline, and a
+# decision whose wait missed it reaches its run within 90 seconds (plus a little, for a busy
+# machine). The soak waits no longer than every action needs.
+EXPIRED_WITHIN = 60.0
+ENDED_WITHIN = 100.0
 ASK = "Hi, I would like a refund for my lifetime licence please."
 TERMINAL_ENTRIES = ("action.executed", "action.rejected", "action.expired", "action.failed")
 
@@ -175,6 +177,6 @@ def _broken_promises(desk: Desk, plan: Plan, story: Story, item: Item) -> list[s
         if cents != round(float(plan.amount) * 100):
             broken.append(f"refunded {cents} cents, not the edited {plan.amount}")
     shown = desk.slack.first_shown_at(story.card, "Expired")
-    if item.status == "expired" and (shown is None or shown - story.latest > ENDED_WITHIN):
+    if item.status == "expired" and (shown is None or shown - story.latest > EXPIRED_WITHIN):
         broken.append("its card did not say it expired within a minute of the deadline")
     return broken
