@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from tests.integrations.front_stand_in import FrontStandIn
 from tests.integrations.slack_stand_in import CHANNEL
 from tests.integrations.slack_stand_in import TOKEN as SLACK_TOKEN
 
+LOGS = Path(__file__).resolve().parents[2] / "test-output" / "e2e"
 APPROVAL_SECONDS = 8
 # A desk that is killed and restarted waits longer: a restart on a busy machine takes seconds.
 APPROVAL_SECONDS_ACROSS_RESTARTS = 300
@@ -94,7 +96,7 @@ async def add_console_user(server: ServeProcess) -> None:
     )
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session", params=["sqlite", "postgresql"])
+@pytest_asyncio.fixture(scope="package", loop_scope="package", params=["sqlite", "postgresql"])
 async def shared_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
@@ -116,7 +118,7 @@ async def _database(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Asyn
         yield url
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="package")
 async def outside() -> AsyncIterator[tuple[FrontStandIn, TimedSlack, ShopStandIn]]:
     """Front, Slack and the product, shared by every desk: each test has its own customers."""
     front, slack, shop = FrontStandIn(), TimedSlack(), ShopStandIn()
@@ -152,9 +154,12 @@ async def opened_desk(
         finally:
             server.kill()
             shop.release_all()
+            # Kept where CI keeps test output, for reading after a failure.
+            LOGS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(server.log_path, LOGS / f"{workdir.name}-serve.log")
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="package")
 async def desk(
     shared_database: str,
     tmp_path_factory: pytest.TempPathFactory,
@@ -168,7 +173,7 @@ async def desk(
         yield desk
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session", params=["sqlite", "postgresql"])
+@pytest_asyncio.fixture(scope="module", loop_scope="package", params=["sqlite", "postgresql"])
 async def own_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
@@ -177,7 +182,7 @@ async def own_database(
         yield url
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
+@pytest_asyncio.fixture(scope="module", loop_scope="package")
 async def own_desk(
     own_database: str,
     tmp_path_factory: pytest.TempPathFactory,

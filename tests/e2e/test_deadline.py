@@ -14,7 +14,7 @@ from tests.e2e.conftest import APPROVAL_SECONDS
 from tests.e2e.desk import SETTLE, Desk
 from tests.e2e.slack import Card
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = pytest.mark.asyncio(loop_scope="package")
 ASK = "Hi, please refund my lifetime licence, I no longer need it."
 # How late the expiry may show on the card: the engine's timer plus the card's update.
 EXPIRY_GRACE = 5.0
@@ -47,7 +47,7 @@ async def _pending(desk: Desk, customer: str) -> Pending:
     return Pending(conversation, card, item.expires_at, latest)
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="module", loop_scope="package")
 async def deadlines(desk: Desk) -> Deadlines:
     """Three actions asked for at once, so the three scenarios share one wait."""
     async with asyncio.TaskGroup() as group:

@@ -7,7 +7,7 @@ import pytest
 from tests.e2e.desk import SETTLE, Desk
 from tests.e2e.shop import PRICE_CENTS
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = pytest.mark.asyncio(loop_scope="package")
 ASK = "Hello, I bought the lifetime licence by mistake. Can I get a refund please?"
 READING = 1.0  # seconds a person looks at a card before deciding
 

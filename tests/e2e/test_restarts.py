@@ -12,7 +12,7 @@ import pytest
 from tests.e2e.desk import SETTLE, Desk
 from tests.e2e.shop import purchase_of
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = pytest.mark.asyncio(loop_scope="package")
 ASK = "Hello, could I have a refund for the lifetime licence please?"
 REDELIVERY = 0.5  # seconds between Front's deliveries of a webhook it was refused
 RESTARTED = 30.0  # seconds for an outcome to show, a restart included
