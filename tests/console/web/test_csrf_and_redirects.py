@@ -105,3 +105,26 @@ async def test_nobody_is_sent_to_sign_in_from_a_page_and_refused_elsewhere(
     assert page.headers["location"] == "/console/login?next=%2Fconsole%2Fhistory"
     assert (stream.status_code, stream.text) == (401, "401 Unauthorized: sign in first.")
     assert (form.status_code, form.text) == (401, "401 Unauthorized: sign in first.")
+
+
+async def test_a_session_keeps_one_token_so_every_open_page_still_posts(console: Console) -> None:
+    client = await console.signed_in("viewer")
+    first_page = csrf_of((await client.get("/console/")).text)
+    second_page = csrf_of((await client.get("/console/history")).text)
+
+    assert first_page == second_page
+    signed_out = await client.post("/console/logout", data={"csrf_token": first_page})
+    assert signed_out.status_code == 303
+
+
+async def test_a_page_asked_for_without_an_accept_header_redirects_to_sign_in(
+    console: Console,
+) -> None:
+    client = console.client()
+    request = client.build_request("GET", "/console/history")
+    del request.headers["accept"]
+
+    response = await client.send(request)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/login?next=%2Fconsole%2Fhistory"
