@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from workflows.engine import schema
 from workflows.engine.store import (
@@ -90,6 +91,17 @@ async def test_an_ended_run_is_never_ended_again(store: Store) -> None:
     assert other.status == "Running"
 
 
+async def test_a_failed_run_keeps_its_error(store: Store) -> None:
+    await _add_run(store, "run_a")
+
+    async with store.transaction() as conn:
+        await finish_run(conn, "run_a", status="Failed", at=T0 + 1, error={"name": "Boom"})
+
+    run = await store.run("run_a")
+    assert run is not None
+    assert (run.status, run.error, run.output) == ("Failed", {"name": "Boom"}, None)
+
+
 async def test_finishing_a_run_that_does_not_exist_reports_nothing_finished(store: Store) -> None:
     async with store.transaction() as conn:
         assert await finish_run(conn, "run_missing", status="Failed", at=T0) is False
@@ -114,16 +126,15 @@ async def test_an_event_id_is_accepted_once_a_day(store: Store) -> None:
 
     first = await store.accept_event(event, T0)
     repeat = await store.accept_event(event, T0 + EVENT_DEDUPE_WINDOW - 1)
-    next_day = await store.accept_event(event, T0 + EVENT_DEDUPE_WINDOW + 1)
+    # Exactly a day later the first one is outside the window.
+    next_day = await store.accept_event(event, T0 + EVENT_DEDUPE_WINDOW)
 
     assert (first, repeat, next_day) == (True, False, True)
     assert EVENT_DEDUPE_WINDOW == 24 * 3600
     async with store.engine.connect() as conn:
         stored = (await conn.execute(select(schema.events))).all()
-    assert [(row.id, row.received_at) for row in stored] == [
-        ("evt_once", T0 + EVENT_DEDUPE_WINDOW + 1)
-    ]
-    jobs = await store.due_jobs(T0 + EVENT_DEDUPE_WINDOW + 1, limit=10, exclude=set())
+    assert [(row.id, row.received_at) for row in stored] == [("evt_once", T0 + EVENT_DEDUPE_WINDOW)]
+    jobs = await store.due_jobs(T0 + EVENT_DEDUPE_WINDOW, limit=10, exclude=set())
     # Each acceptance queued one dispatch; the newest points at the event now stored.
     assert [job.kind for job in jobs] == ["event", "event"]
     assert jobs[-1].payload == {"seq": stored[0].seq}
@@ -151,6 +162,7 @@ async def test_due_jobs_come_oldest_first_up_to_the_limit_skipping_those_in_hand
 
     limited = await store.due_jobs(T0 + 3, limit=2, exclude={first.id})
     assert [job.available_at for job in limited] == [T0 + 2, T0 + 3]
+    assert await store.next_due_at(T0) == T0 + 1
     assert await store.next_due_at(T0 + 3) == T0 + 10
     assert await store.next_due_at(T0 + 10) is None
 
@@ -166,20 +178,21 @@ async def test_a_job_without_a_payload_reads_as_an_empty_one(store: Store) -> No
 
 async def test_memos_are_kept_per_run_in_the_order_they_were_made(store: Store) -> None:
     async with store.transaction() as conn:
-        await save_memo(conn, run_id="run_a", step_id="second", op="StepRun", memo=2, at=T0 + 2)
+        # Ids sort the other way round from the time the steps finished.
+        await save_memo(conn, run_id="run_a", step_id="a-late", op="StepRun", memo=2, at=T0 + 2)
         await save_memo(
-            conn, run_id="run_a", step_id="first", op="StepRun", memo=1, at=T0 + 1, name="First"
+            conn, run_id="run_a", step_id="b-early", op="StepRun", memo=1, at=T0 + 1, name="Early"
         )
-        await save_memo(conn, run_id="run_b", step_id="first", op="StepRun", memo=9, at=T0)
-        assert await has_memo(conn, "run_a", "first")
-        assert not await has_memo(conn, "run_a", "third")
-        assert not await has_memo(conn, "run_c", "first")
+        await save_memo(conn, run_id="run_b", step_id="b-early", op="StepRun", memo=9, at=T0)
+        assert await has_memo(conn, "run_a", "b-early")
+        assert not await has_memo(conn, "run_a", "c-never")
+        assert not await has_memo(conn, "run_c", "b-early")
 
     memos = await store.memos("run_a")
 
     assert [(m.id, m.memo, m.name, m.op) for m in memos] == [
-        ("first", 1, "First", "StepRun"),
-        ("second", 2, None, "StepRun"),
+        ("b-early", 1, "Early", "StepRun"),
+        ("a-late", 2, None, "StepRun"),
     ]
 
 
@@ -192,3 +205,17 @@ async def test_runs_for_an_event_come_in_the_order_they_started(store: Store) ->
 
     assert [run.id for run in runs] == ["run_early", "run_late"]
     assert await store.run("run_missing") is None
+
+
+async def test_sqlite_is_shared_in_wal_mode_and_waits_for_a_busy_writer(tmp_path: Path) -> None:
+    engine = connect(f"sqlite+aiosqlite:///{tmp_path / 'wal.db'}")
+    try:
+        async with engine.connect() as conn:
+            mode = (await conn.execute(text("PRAGMA journal_mode"))).scalar()
+            synchronous = (await conn.execute(text("PRAGMA synchronous"))).scalar()
+            busy_ms = (await conn.execute(text("PRAGMA busy_timeout"))).scalar()
+    finally:
+        await engine.dispose()
+
+    # synchronous: 1 is NORMAL; the busy timeout is 30 seconds.
+    assert (mode, synchronous, busy_ms) == ("wal", 1, 30000)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from console.web.security import safe_next
-from tests.console.web.conftest import Console, csrf_of
+from tests.console.web.conftest import EMAILS, Console, csrf_of
+from workflows.store.users import get_user_by_email, update_user
 
 OFF_SITE = [
     "//evil.example",
@@ -105,3 +106,72 @@ async def test_nobody_is_sent_to_sign_in_from_a_page_and_refused_elsewhere(
     assert page.headers["location"] == "/console/login?next=%2Fconsole%2Fhistory"
     assert (stream.status_code, stream.text) == (401, "401 Unauthorized: sign in first.")
     assert (form.status_code, form.text) == (401, "401 Unauthorized: sign in first.")
+
+
+async def test_a_session_keeps_one_token_so_every_open_page_still_posts(console: Console) -> None:
+    client = await console.signed_in("viewer")
+    first_page = csrf_of((await client.get("/console/")).text)
+    second_page = csrf_of((await client.get("/console/history")).text)
+
+    assert first_page == second_page
+    signed_out = await client.post("/console/logout", data={"csrf_token": first_page})
+    assert signed_out.status_code == 303
+
+
+async def test_a_page_asked_for_without_an_accept_header_redirects_to_sign_in(
+    console: Console,
+) -> None:
+    client = console.client()
+    request = client.build_request("GET", "/console/history")
+    del request.headers["accept"]
+
+    response = await client.send(request)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/login?next=%2Fconsole%2Fhistory"
+
+
+async def test_a_deleted_account_is_signed_out_at_its_next_request(console: Console) -> None:
+    client = await console.signed_in("viewer")
+    async with console.sessions.begin() as session:
+        user = await get_user_by_email(session=session, email=EMAILS["viewer"])
+        await session.delete(user)
+
+    assert (await client.get("/console/")).status_code == 303
+
+
+async def test_a_session_ended_by_deactivation_stays_ended_after_reactivation(
+    console: Console,
+) -> None:
+    client = await console.signed_in("viewer")
+    async with console.sessions.begin() as session:
+        user = await get_user_by_email(session=session, email=EMAILS["viewer"])
+        assert user is not None
+        await update_user(session=session, user=user, now=console.clock(), active=False)
+    assert (await client.get("/console/")).status_code == 303
+
+    async with console.sessions.begin() as session:
+        user = await get_user_by_email(session=session, email=EMAILS["viewer"])
+        assert user is not None
+        await update_user(session=session, user=user, now=console.clock(), active=True)
+
+    assert (await client.get("/console/")).status_code == 303
+
+
+async def test_an_admin_cannot_deactivate_themselves(console: Console) -> None:
+    admin = await console.signed_in("admin")
+    async with console.sessions() as session:
+        me = await get_user_by_email(session=session, email=EMAILS["admin"])
+    assert me is not None
+    token = csrf_of((await admin.get("/console/admin/users")).text)
+
+    # No "active" box ticked: this form would deactivate the account.
+    form = {"csrf_token": token, "role": "admin"}
+    response = await admin.post(f"/console/admin/users/{me.id}", data=form)
+
+    assert response.status_code == 303
+
+    async with console.sessions() as session:
+        after = await get_user_by_email(session=session, email=EMAILS["admin"])
+    assert after is not None
+    assert after.active
