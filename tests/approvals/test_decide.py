@@ -337,7 +337,7 @@ async def test_an_edit_on_a_conversation_that_is_gone_finds_no_customer(desk: De
 
     assert (result.outcome, result.message) == (
         "invalid",
-        "The policy refuses the edited action: the purchase does not belong to this customer.",
+        "The policy refuses the edited action: there is no account for the customer any more.",
     )
 
 
