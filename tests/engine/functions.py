@@ -76,6 +76,18 @@ def _ops(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]
         )
         return {"decision": None if decided is None else decided.data}
 
+    @client.create_function(fn_id="busy-waiter", trigger=inngest.TriggerEvent(event="t/busy-wait"))
+    async def busy_waiter(ctx: inngest.Context) -> Any:
+        # Still running when its wait's timeout comes due: the event resumed it long before.
+        await ctx.step.wait_for_event(
+            "go",
+            event="t/decided",
+            if_exp="async.data.id == event.data.id",
+            timeout=datetime.timedelta(hours=1),
+        )
+        await ctx.step.sleep("work-on", datetime.timedelta(days=2))
+        return "done"
+
     @client.create_function(fn_id="child", trigger=inngest.TriggerEvent(event="t/child"))
     async def child(ctx: inngest.Context) -> Any:
         return {"doubled": int(str(ctx.event.data["n"])) * 2}
@@ -103,7 +115,17 @@ def _ops(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]
         except inngest.StepError as error:
             return {"name": error.name, "message": error.message}
 
-    return [steps, parallel, sleeper, waiter, child, parent, slow_child, impatient_parent]
+    return [
+        steps,
+        parallel,
+        sleeper,
+        waiter,
+        busy_waiter,
+        child,
+        parent,
+        slow_child,
+        impatient_parent,
+    ]
 
 
 def _failures(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]:

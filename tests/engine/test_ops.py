@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from tests.engine.functions import Observed
 from tests.engine.harness import Harness, pending_job
+from workflows.engine import schema
 
 Suite = tuple[Harness, Observed]
 DAY = 24 * 3600
@@ -66,6 +69,44 @@ async def test_an_event_older_than_the_wait_never_matches_it(suite: Suite) -> No
     h.clock.advance(DAY + 1)
     run = await h.finished_run(event_id)
     assert run["output"] == {"decision": None}
+
+
+async def test_a_wait_answered_early_never_ends_another_runs_wait_when_its_timeout_falls_due(
+    suite: Suite,
+) -> None:
+    h, _ = suite
+    early = await h.send("t/busy-wait", {"id": "early"})
+    await h.settle(lambda: pending_job(h, "wait-timeout", future=True))
+    await h.send("t/decided", {"id": "early"})
+    await h.settle(lambda: pending_job(h, "call", future=True))  # resumed, now working on
+    # A wait registered after the first one was answered (SQLite may give it the same row id).
+    later = await h.send("t/wait", {"id": "later"})
+    await h.settle(lambda: _waiting(h, later))
+
+    h.clock.advance(3600 + 1)  # the first wait's timeout falls due while its run still works
+    await h.settle(lambda: _timeouts_done(h))
+
+    await h.send("t/decided", {"id": "later", "ok": True})
+    run = await h.finished_run(later)
+    assert run["output"] == {"decision": {"id": "later", "ok": True}}
+    assert (await h.runs(early))[0]["status"] == "Running"
+
+
+async def _waiting(h: Harness, event_id: str) -> bool | None:
+    runs = await h.runs(event_id)
+    if not runs:
+        return None
+    query = select(schema.pauses.c.id).where(schema.pauses.c.run_id == runs[0]["run_id"])
+    async with h.engine.store.engine.connect() as conn:
+        return True if (await conn.execute(query)).first() else None
+
+
+async def _timeouts_done(h: Harness) -> bool | None:
+    query = select(schema.jobs.c.id).where(
+        schema.jobs.c.kind == "wait-timeout", schema.jobs.c.available_at <= h.clock.now()
+    )
+    async with h.engine.store.engine.connect() as conn:
+        return None if (await conn.execute(query)).first() else True
 
 
 async def test_invoke_runs_the_child_and_returns_its_output(suite: Suite) -> None:

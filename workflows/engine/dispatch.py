@@ -64,23 +64,33 @@ async def _resume_waits(conn: AsyncConnection, event: dict[str, Any], seq: int, 
         context = {"event": pause.trigger, "async": event}
         if not expressions.matches(pause.expression, **context):
             continue
-        if await _take_pause(conn, pause.id):
+        if await _take_pause(conn, pause.id, pause.run_id, pause.step_id):
             await resume(conn, pause.run_id, pause.step_id, event, now, op="WaitForEvent")
 
 
-async def _take_pause(conn: AsyncConnection, pause_id: int) -> bool:
-    """Delete a pause; only the caller that deleted it may resume the run."""
-    result = await conn.execute(delete(schema.pauses).where(schema.pauses.c.id == pause_id))
+async def _take_pause(conn: AsyncConnection, pause_id: int, run_id: str, step_id: str) -> bool:
+    """Delete a run's pause for a step; only the caller that deleted it may resume the run.
+
+    Named by run and step as well as id: once an event took a pause, SQLite may give its row id
+    to another run's wait, which the first wait's timeout must leave alone."""
+    result = await conn.execute(
+        delete(schema.pauses).where(
+            schema.pauses.c.id == pause_id,
+            schema.pauses.c.run_id == run_id,
+            schema.pauses.c.step_id == step_id,
+        )
+    )
     return bool(result.rowcount)
 
 
 async def expire_wait(conn: AsyncConnection, job: Job, now: float) -> None:
+    step_id = job.payload["step_id"]
     if (
         await delete_job(conn, job.id)
         and job.run_id
-        and await _take_pause(conn, job.payload["pause_id"])
+        and await _take_pause(conn, job.payload["pause_id"], job.run_id, step_id)
     ):
-        await resume(conn, job.run_id, job.payload["step_id"], None, now, op="WaitForEvent")
+        await resume(conn, job.run_id, step_id, None, now, op="WaitForEvent")
 
 
 async def expire_invoke(conn: AsyncConnection, job: Job, now: float) -> None:
