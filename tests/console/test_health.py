@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.console.conftest import AppClient
+from tests.keys import SECRETS
 from tests.read_only import read_only
 from workflows.config import Settings
 from workflows.store import upgrade_database
@@ -14,7 +15,7 @@ async def test_a_database_read_only_at_start_is_unhealthy_until_writable_without
     app_client: AppClient, tmp_path: Path
 ) -> None:
     path = tmp_path / "app.db"
-    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{path}")
+    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{path}", **SECRETS)
     await upgrade_database(settings.database_url)
 
     async with app_client(settings) as client:

@@ -14,7 +14,7 @@ import json
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import httpx
@@ -75,6 +75,7 @@ class Desk:
     http: httpx.AsyncClient
     console: httpx.AsyncClient
     late_acks: int = 0
+    opened_at: float = field(default_factory=time.time)
 
     # --- Front: customers write in
 
@@ -149,7 +150,7 @@ class Desk:
 
         async def posted() -> Card | None:
             self.server.check_alive()
-            return self.slack.card_for(customer_email)
+            return self.slack.card_for(customer_email, since=self.opened_at)
 
         card = await until(posted, within=within, what=f"a card for {customer_email}")
         await asyncio.sleep(read)

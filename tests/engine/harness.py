@@ -71,12 +71,16 @@ class Harness:
         response.raise_for_status()
         return str(response.json()["ids"][0])
 
+    @property
+    def api_headers(self) -> dict[str, str]:
+        """What the engine's /v1 API asks of a caller when it has a signing key."""
+        if not self.engine.signing_key:
+            return {}
+        return {"authorization": f"Bearer {hashed_signing_key(self.engine.signing_key)}"}
+
     async def runs(self, event_id: str) -> list[dict[str, Any]]:
-        headers = {}
-        if self.engine.signing_key:
-            headers["authorization"] = f"Bearer {hashed_signing_key(self.engine.signing_key)}"
         url = f"{self.engine_url}/v1/events/{event_id}/runs"
-        response = await self.http.get(url, headers=headers)
+        response = await self.http.get(url, headers=self.api_headers)
         return list(response.json()["data"])
 
     async def finished_run(self, event_id: str) -> dict[str, Any]:

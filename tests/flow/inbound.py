@@ -63,6 +63,11 @@ async def keep(services: Services, message: Incoming) -> None:
 async def send(stack: Stack, message: Incoming) -> str:
     """Keep the message and send its event as the webhook would: its id is Front's event id."""
     await keep(stack.services, message)
+    return await announce(stack, message)
+
+
+async def announce(stack: Stack, message: Incoming) -> str:
+    """Send the event of a message already kept; the engine's own database takes it."""
     return await stack.harness.send(INBOUND_RECEIVED, message.event_data, id=message.front_event_id)
 
 

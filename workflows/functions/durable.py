@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import inngest
@@ -72,7 +72,13 @@ async def run_step_until_done(
     pauses: tuple[timedelta, ...] = FAILURE_HANDLER_PAUSES,
 ) -> T:
     """`ctx.step.run`, tried again after each pause while it fails: an escalation that cannot
-    be written during an outage is written once the outage ends, not dropped."""
+    be written during an outage is written once the outage ends, not dropped.
+
+    The pauses are counted from the triggering event's time, which the engine stamps, rather
+    than from this process's clock: every replay computes the same wake times, and they hold
+    wherever the engine's clock and this machine's disagree.
+    """
+    wake = datetime.fromtimestamp(ctx.event.ts / 1000, UTC) if ctx.event.ts else datetime.now(UTC)
     for pause in pauses:
         try:
             return await ctx.step.run(step_id, body)
@@ -80,7 +86,8 @@ async def run_step_until_done(
             ctx.logger.warning(
                 "%s failed (%s); trying again in %s", step_id, _first_line(error), pause
             )
-            await ctx.step.sleep(f"{step_id}-pause", pause)
+            wake += pause
+            await ctx.step.sleep_until(f"{step_id}-pause", wake)
     return await ctx.step.run(step_id, body)
 
 
