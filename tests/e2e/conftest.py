@@ -118,25 +118,36 @@ async def _database(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Asyn
         yield url
 
 
-@pytest_asyncio.fixture(scope="package", loop_scope="package")
-async def outside() -> AsyncIterator[tuple[FrontStandIn, TimedSlack, ShopStandIn]]:
-    """Front, Slack and the product, shared by every desk: each test has its own customers."""
-    front, slack, shop = FrontStandIn(), TimedSlack(), ShopStandIn()
-    async with front, slack, shop:
-        front.add_inbox(INBOX)
-        yield front, slack, shop
-
-
 @contextlib.asynccontextmanager
 async def opened_desk(
     database_url: str,
     workdir: Path,
-    outside: tuple[FrontStandIn, TimedSlack, ShopStandIn],
     *,
     approval_seconds: int = APPROVAL_SECONDS,
 ) -> AsyncIterator[Desk]:
-    """A desk on this database whose server is not started yet; it is killed on the way out."""
-    front, slack, shop = outside
+    """A desk on this database whose server is not started yet; it is killed on the way out.
+
+    Each desk has its own Front, Slack and product: the desks of a run write as the same
+    customers, and one desk's refunds must not be another's history.
+    """
+    front, slack, shop = FrontStandIn(), TimedSlack(), ShopStandIn()
+    async with front, slack, shop:
+        front.add_inbox(INBOX)
+        async with _served_desk(
+            database_url, workdir, front, slack, shop, approval_seconds
+        ) as desk:
+            yield desk
+
+
+@contextlib.asynccontextmanager
+async def _served_desk(
+    database_url: str,
+    workdir: Path,
+    front: FrontStandIn,
+    slack: TimedSlack,
+    shop: ShopStandIn,
+    approval_seconds: int,
+) -> AsyncIterator[Desk]:
     settings = environment(
         database_url, workdir, front, slack, shop, approval_seconds=approval_seconds
     )
@@ -163,10 +174,9 @@ async def opened_desk(
 async def desk(
     shared_database: str,
     tmp_path_factory: pytest.TempPathFactory,
-    outside: tuple[FrontStandIn, TimedSlack, ShopStandIn],
 ) -> AsyncIterator[Desk]:
     """One running desk shared by the scenarios that need no server of their own."""
-    async with opened_desk(shared_database, tmp_path_factory.mktemp("desk"), outside) as desk:
+    async with opened_desk(shared_database, tmp_path_factory.mktemp("desk")) as desk:
         await desk.server.start(desk.http)  # it migrates the database itself
         await asyncio.gather(register_shop(desk.server, desk.shop), add_console_user(desk.server))
         await desk.sign_in()
@@ -186,12 +196,11 @@ async def own_database(
 async def own_desk(
     own_database: str,
     tmp_path_factory: pytest.TempPathFactory,
-    outside: tuple[FrontStandIn, TimedSlack, ShopStandIn],
 ) -> AsyncIterator[Desk]:
     """A desk for one module, migrated and with the product registered, but not started."""
     workdir = tmp_path_factory.mktemp("own")
     async with opened_desk(
-        own_database, workdir, outside, approval_seconds=APPROVAL_SECONDS_ACROSS_RESTARTS
+        own_database, workdir, approval_seconds=APPROVAL_SECONDS_ACROSS_RESTARTS
     ) as desk:
         await desk.server.command("db", "upgrade")
         await register_shop(desk.server, desk.shop)
