@@ -11,7 +11,7 @@ from typing import Any
 
 from agent.context import Purchase
 from agent.intents import Intent, asks_for_one_seat
-from agent.matching import named_purchases
+from agent.matching import named_purchases, the_purchase_meant
 from agent.money import format_money
 
 # The status line that goes with an escalation says a colleague will follow up; this only thanks.
@@ -50,15 +50,13 @@ def _ask_which(intent: Intent, purchases: list[Purchase]) -> Plan:
 def _purchase_for(intent: Intent, text: str, purchases: list[dict[str, Any]]) -> Purchase | Plan:
     """The purchase the customer means, or the plan to use when there is none or no telling."""
     parsed = [Purchase.model_validate(p) for p in purchases]
+    meant = the_purchase_meant(text, parsed)
+    if meant is not None:
+        return meant
     open_ones = [p for p in parsed if p.is_open]
-    named = named_purchases(text, parsed)
-    if len(named) == 1:
-        return named[0]
-    if not named and len(open_ones) == 1:
-        return open_ones[0]
     if not open_ones:
         return _escalate(f"No open purchase matches this {intent} request.")
-    return _ask_which(intent, named or open_ones)
+    return _ask_which(intent, named_purchases(text, parsed) or open_ones)
 
 
 def plan_for(

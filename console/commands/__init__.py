@@ -1,1 +1,1 @@
-"""Sub-commands of `support-agent` that live outside the core of `console/cli.py`."""
+"""What each `support-agent` command does; `console/cli/` parses the command line."""
