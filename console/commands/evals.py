@@ -1,10 +1,12 @@
-"""`support-agent eval` and `support-agent replay`: measure the agent, and compare it with before."""
+"""`support-agent eval` and `support-agent replay`: measure the agent, compare it with before."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from agent.client import make_model_client
@@ -19,13 +21,14 @@ from workflows.evals.replay import (
     stored_policy,
 )
 from workflows.evals.runner import Mode, run_eval
-from workflows.evals.scenarios import ScenarioError, load_scenarios
+from workflows.evals.scenarios import Scenario, ScenarioError, load_scenarios
 from workflows.evals.scorecard import Scorecard, render, scorecard_json
 
 SCORECARD_FILE = "scorecard.json"
 
 
 def evaluate(settings: Settings, args: argparse.Namespace) -> int:
+    logging.getLogger("agent").setLevel(logging.WARNING)  # the scorecard is the report
     path = Path(args.path)
     try:
         scenarios = load_scenarios(path)
@@ -52,7 +55,11 @@ def _recordings_beside(path: Path) -> Path:
 
 
 async def _evaluate(
-    settings: Settings, scenarios: list, mode: Mode, model: str | None, recordings: Path
+    settings: Settings,
+    scenarios: Sequence[Scenario],
+    mode: Mode,
+    model: str | None,
+    recordings: Path,
 ) -> Scorecard:
     if mode == "replay":
         return await run_eval(scenarios, mode=mode, model=model, recordings=recordings)
@@ -74,6 +81,7 @@ async def _evaluate(
 
 
 def replay(settings: Settings, args: argparse.Namespace) -> int:
+    logging.getLogger("agent").setLevel(logging.WARNING)  # the comparison is the report
     try:
         comparison = asyncio.run(_replay(settings, args.conversation, args.model))
     except (Refused, RunNotFound) as error:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from workflows.evals.runs import RoutedProposal, RunOutcome, optional_module
-from workflows.evals.scenarios import ExpectedAction, Expectations
+from workflows.evals.scenarios import Expectations, ExpectedAction
 
 Status = Literal["pass", "fail", "skip"]
 
@@ -111,7 +111,9 @@ def _checks(expect: Expectations, outcome: RunOutcome) -> Iterator[Check]:
     if expect.draft_checks is not None:
         kinds = _draft_check_kinds(outcome)
         if kinds is None:
-            yield Check(name="draft_checks", status="skip", detail="no draft checks in this version")
+            yield Check(
+                name="draft_checks", status="skip", detail="no draft checks in this version"
+            )
         else:
             ok = kinds == sorted(expect.draft_checks)
             detail = "" if ok else f"expected {sorted(expect.draft_checks)}, got {kinds}"

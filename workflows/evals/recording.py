@@ -89,7 +89,7 @@ class _RecordingMessages:
                 key=request_key(parts),
                 parts=parts,
                 latency_ms=round(elapsed, 1),
-                response=response.model_dump(mode="json"),
+                response=response.model_dump(mode="json", exclude_none=True),
             )
         )
         return response

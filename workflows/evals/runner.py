@@ -39,7 +39,8 @@ async def run_scenario(
             client = ReplayClient(recording)
             model = model or recording.model
         else:
-            assert model_client is not None and model is not None
+            if model_client is None or model is None:
+                raise ValueError(f"a {mode} run needs a model client and a model id")
             client = model_client
             if mode == "record":
                 recording = Recording(scenario=scenario.id, model=model)
@@ -97,4 +98,3 @@ def _describe(mode: Mode, recordings: Path) -> str:
     if mode == "record":
         return f"recorded to {recordings}"
     return "live"
-

@@ -28,7 +28,11 @@ from workflows.errors import IntegrationError
 from workflows.integrations.demo_state import DemoPurchase, DemoState, DemoUser
 
 # Changes the in-memory app makes, by the tool that proposes them.
-_CHANGES = {"refund_purchase": "refund", "transfer_license": "transfer", "update_email": "update-email"}
+_CHANGES = {
+    "refund_purchase": "refund",
+    "transfer_license": "transfer",
+    "update_email": "update-email",
+}
 
 
 class RoutedProposal(BaseModel):

@@ -121,7 +121,7 @@ def render(card: Scorecard) -> str:
         f"latency  median {card.latency_p50_s:.2f} s, max {card.latency_max_s:.2f} s per scenario",
     ]
     for reason, count in card.skipped_checks.items():
-        lines.append(f"skipped  {count} × {reason}")
+        lines.append(f"skipped  {count} x {reason}")
     failed = [r for r in card.results if not r.passed]
     if failed:
         lines += ["", "failed:"]
