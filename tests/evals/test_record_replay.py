@@ -24,7 +24,9 @@ SCENARIO = """\
   expect:
     lookups: [lookup_user, list_purchases]
     actions:
-      - {tool: refund_purchase, params: {purchase_id: pur_maya_pro, amount_cents: 1900}, verdict: auto}
+      - tool: refund_purchase
+        params: {purchase_id: pur_maya_pro, amount_cents: 1900}
+        verdict: auto
     must_contain: ["$19.00 for Pro licence (1 year) has been issued"]
     must_not_contain: ["pur_maya_pro"]
 """
@@ -137,9 +139,7 @@ def test_replay_with_another_model_fails_and_names_both(
     assert "model (claude-sonnet-4-6 → claude-haiku-4-5) changed" in replayed["results"][0]["error"]
 
 
-def test_replay_without_a_recording_says_how_to_make_one(
-    scenario: Path, tmp_path: Path
-) -> None:
+def test_replay_without_a_recording_says_how_to_make_one(scenario: Path, tmp_path: Path) -> None:
     code, replayed = _eval(str(scenario), "--replay", out=tmp_path / "r.json")
 
     assert code == 1
