@@ -168,7 +168,10 @@ def load_file(path: Path) -> list[Scenario]:
         try:
             scenario = Scenario.model_validate({"category": path.stem, **item})
         except ValidationError as exc:
-            raise ScenarioError(f"{path}: scenario {index + 1}: {exc}") from exc
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+            )
+            raise ScenarioError(f"{path}: scenario {index + 1}: {problems}") from exc
         scenarios.append(scenario)
     return scenarios
 
