@@ -1,7 +1,7 @@
 """Record a model's responses by request, and replay them without a key or network.
 
-A recorded turn is kept under the SHA-256 of its request (model, max_tokens, system prompt, tools,
-messages), with a hash of each part beside it: when a replayed run sends a request the recording
+A recorded turn is kept under the SHA-256 of its whole request (model, max_tokens, system prompt,
+tools, messages, and anything else sent), with a hash of each part beside it: when a replayed run sends a request the recording
 does not hold, the error says which part changed since it was recorded.
 """
 
@@ -19,7 +19,13 @@ from pydantic import BaseModel, Field
 
 from agent.client import ModelClient
 
-_PARTS = ("model", "max_tokens", "system", "tools", "messages")
+# Shown by value when they differ; every other part of a request is compared by its hash.
+_PLAIN = ("model", "max_tokens")
+_NAMES = {
+    "system": "the system prompt",
+    "tools": "the tool definitions",
+    "messages": "the messages",
+}
 
 
 class ReplayMismatch(Exception):
@@ -65,8 +71,8 @@ def request_parts(request: dict[str, Any]) -> dict[str, str]:
     """A hash of each part of a Messages API request (the model id and token limit as they are)."""
     plain = json.loads(json.dumps(request, default=str))
     return {
-        part: str(plain.get(part)) if part in ("model", "max_tokens") else _digest(plain.get(part))
-        for part in _PARTS
+        part: str(value) if part in _PLAIN else _digest(value)
+        for part, value in sorted(plain.items())
     }
 
 
@@ -142,11 +148,9 @@ def _explain(recording: Recording, index: int, parts: dict[str, str]) -> str:
 
 
 def _changed(recorded: dict[str, str], sent: dict[str, str]) -> Iterable[str]:
-    for part in _PARTS:
+    for part in sorted(recorded.keys() | sent.keys(), key=lambda p: (p not in _PLAIN, p)):
         if recorded.get(part) != sent.get(part):
-            if part in ("model", "max_tokens"):
+            if part in _PLAIN:
                 yield f"{part} ({recorded.get(part)} → {sent.get(part)})"
             else:
-                yield {"system": "the system prompt", "tools": "the tool definitions"}.get(
-                    part, "the messages"
-                )
+                yield _NAMES.get(part, part)

@@ -70,7 +70,7 @@ class ExpectedAction(BaseModel):
 class Expectations(BaseModel):
     model_config = _STRICT
 
-    # support, automated, spam, personal, legal, other_language: checked when triage is present.
+    # support, automated, spam, personal, legal, foreign_language: checked when triage is present.
     class_: str | None = Field(default=None, alias="class")
     # Look-ups the run must make.
     lookups: list[str] = Field(default_factory=list)
