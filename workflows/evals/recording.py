@@ -1,8 +1,8 @@
 """Record a model's responses by request, and replay them without a key or network.
 
 A recorded turn is kept under the SHA-256 of its whole request (model, max_tokens, system prompt,
-tools, messages, and anything else sent), with a hash of each part beside it: when a replayed run sends a request the recording
-does not hold, the error says which part changed since it was recorded.
+tools, messages, and anything else sent), with a hash of each part beside it: when a replayed run
+sends a request the recording does not hold, the error says which part changed since then.
 """
 
 from __future__ import annotations
