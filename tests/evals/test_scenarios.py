@@ -55,10 +55,23 @@ def test_an_id_used_twice_is_refused(tmp_path: Path) -> None:
 def test_an_unknown_expectation_names_the_file_and_the_scenario(tmp_path: Path) -> None:
     path = _write(tmp_path, "bad.yaml", TWO_MESSAGES.replace("expect: {}", "expect: {tool: x}"))
 
-    with pytest.raises(ScenarioError, match=f"^{path}: scenario 1: expect.tool: Extra inputs are not permitted$"):
+    with pytest.raises(
+        ScenarioError, match=f"^{path}: scenario 1: expect.tool: Extra inputs are not permitted$"
+    ):
         load_scenarios(path)
 
 
 def test_an_empty_directory_has_no_scenarios(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="no scenarios found"):
         load_scenarios(tmp_path)
+
+
+def test_a_scenario_needs_a_customer_or_a_sender(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "x.yaml",
+        TWO_MESSAGES.replace("  customer: {id: usr_1, email: one@example.com}\n", ""),
+    )
+
+    with pytest.raises(ScenarioError, match="a scenario without a customer needs a sender"):
+        load_scenarios(path)

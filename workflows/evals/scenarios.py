@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from agent.context import (
     AppPolicy,
@@ -104,15 +104,22 @@ class Scenario(BaseModel):
     knowledge: str | None = None
     expect: Expectations
 
+    @model_validator(mode="after")
+    def _someone_wrote(self) -> Scenario:
+        if self.sender is None and self.customer is None:
+            raise ValueError("a scenario without a customer needs a sender")
+        return self
+
+    @property
+    def sender_email(self) -> str:
+        return self.sender or (self.customer.email if self.customer else "")
+
     def context(self) -> ConversationContext:
         """The context the workflow would gather for this conversation."""
-        sender = self.sender or (self.customer.email if self.customer else None)
-        if sender is None:
-            raise ScenarioError(f"{self.id}: a scenario without a customer needs a sender")
         return ConversationContext(
             conversation_id=f"cnv_eval_{self.id}",
             app_id=EVAL_APP_ID,
-            sender_email=sender,
+            sender_email=self.sender_email,
             subject=self.subject,
             messages=[
                 Message(
