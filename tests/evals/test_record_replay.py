@@ -144,3 +144,17 @@ def test_replay_without_a_recording_says_how_to_make_one(scenario: Path, tmp_pat
 
     assert code == 1
     assert "record it with `support-agent eval --record`" in replayed["results"][0]["error"]
+
+
+def test_without_a_key_the_offline_model_answers_and_the_scorecard_is_printed(
+    scenario: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+
+    assert main(["eval", str(scenario)]) == 0
+
+    shown = capsys.readouterr().out
+    assert shown.startswith("1 scenarios, live, model offline\n")
+    assert "refunds     1/1    100%" in shown
+    assert "cost     $0.0000 (estimated from list prices)" in shown
+    assert not (scenario.parent / "recordings").exists()
