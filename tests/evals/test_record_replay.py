@@ -12,6 +12,14 @@ import pytest
 from console.cli import main
 from tests.agent import scripts
 from tests.agent.anthropic_stand_in import StandInAPI, anthropic_stand_in
+from workflows.evals.recording import (
+    RecordedTurn,
+    Recording,
+    ReplayClient,
+    ReplayMismatch,
+    request_key,
+    request_parts,
+)
 
 SCENARIO = """\
 - id: refund-recent
@@ -120,8 +128,8 @@ def test_replay_of_a_changed_conversation_fails_and_says_what_changed(
     assert code == 1
     error = replayed["results"][0]["error"]
     assert error == (
-        "refund-recent: request 1 is not in the recording: the messages changed since it was "
-        "recorded; re-record with --record"
+        "request 1 is not in the recording: the messages changed since it was recorded; "
+        "re-record with --record"
     )
     assert "1 scenario(s) did not run" in capsys.readouterr().err
 
@@ -158,3 +166,35 @@ def test_without_a_key_the_offline_model_answers_and_the_scorecard_is_printed(
     assert "refunds     1/1    100%" in shown
     assert "cost     $0.0000 (estimated from list prices)" in shown
     assert not (scenario.parent / "recordings").exists()
+
+
+async def test_a_miss_names_every_part_that_changed() -> None:
+    request: dict[str, Any] = {
+        "model": "claude-sonnet-4-6",
+        "max_tokens": 2048,
+        "system": [{"type": "text", "text": "Be brief."}],
+        "tools": [],
+        "messages": [{"role": "user", "content": "Hello"}],
+    }
+    parts = request_parts(request)
+    recording = Recording(
+        scenario="s",
+        model="claude-sonnet-4-6",
+        turns=[RecordedTurn(key=request_key(parts), parts=parts, response=RESPONSES[-1])],
+    )
+    changed = {
+        **request,
+        "system": [{"type": "text", "text": "Be kind."}],
+        "messages": [{"role": "user", "content": "Hi"}],
+        "tool_choice": {"type": "auto"},
+    }
+
+    answer = await ReplayClient(recording).messages.create(**request)
+    with pytest.raises(ReplayMismatch) as miss:
+        await ReplayClient(recording).messages.create(**changed)
+
+    assert answer.model == scripts.MODEL
+    assert str(miss.value) == (
+        "request 1 is not in the recording: the messages, the system prompt and tool_choice "
+        "changed since it was recorded; re-record with --record"
+    )

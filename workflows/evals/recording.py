@@ -57,7 +57,7 @@ class Recording(BaseModel):
         path = directory / f"{scenario}.json"
         if not path.is_file():
             raise ReplayMismatch(
-                f"{scenario}: no recording at {path}; record it with `support-agent eval --record`"
+                f"no recording at {path}; record it with `support-agent eval --record`"
             )
         return cls.model_validate_json(path.read_text(encoding="utf-8"))
 
@@ -138,13 +138,12 @@ class ReplayClient:
 
 
 def _explain(recording: Recording, index: int, parts: dict[str, str]) -> str:
-    prefix = f"{recording.scenario}: request {index + 1} is not in the recording"
+    prefix = f"request {index + 1} is not in the recording"
     if index >= len(recording.turns):
         return f"{prefix} (it has {len(recording.turns)} turns); re-record with --record"
-    changed = _changed(recording.turns[index].parts, parts)
-    return f"{prefix}: {', '.join(changed) or 'the request'} changed since it was recorded; " + (
-        "re-record with --record"
-    )
+    changed = list(_changed(recording.turns[index].parts, parts)) or ["the request"]
+    listed = " and ".join([", ".join(changed[:-1]), changed[-1]] if len(changed) > 1 else changed)
+    return f"{prefix}: {listed} changed since it was recorded; re-record with --record"
 
 
 def _changed(recorded: dict[str, str], sent: dict[str, str]) -> Iterable[str]:
