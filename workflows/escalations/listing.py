@@ -1,0 +1,56 @@
+"""Escalations as the console lists them, with the conversation's subject and customer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from workflows.services import Services
+from workflows.store.attention import Escalation
+from workflows.store.models import Conversation
+
+# Rows on one page; the oldest unresolved ones come first, so none is hidden for long.
+PAGE = 200
+
+
+@dataclass(frozen=True)
+class EscalationRow:
+    escalation: Escalation
+    subject: str | None
+    customer_email: str | None
+
+    @property
+    def id(self) -> str:
+        return self.escalation.id
+
+    def age(self, now: datetime) -> float:
+        return (now - self.escalation.created_at).total_seconds()
+
+
+async def escalation_rows(services: Services, *, resolved: bool) -> list[EscalationRow]:
+    """Unresolved escalations oldest first, or resolved ones newest first."""
+    query = select(Escalation, Conversation).join(
+        Conversation,
+        col(Conversation.id) == col(Escalation.conversation_id),
+        isouter=True,
+    )
+    if resolved:
+        query = query.where(col(Escalation.status) == "resolved").order_by(
+            col(Escalation.resolved_at).desc()
+        )
+    else:
+        query = query.where(col(Escalation.status) != "resolved").order_by(
+            col(Escalation.created_at), col(Escalation.id)
+        )
+    async with services.sessions() as session:
+        found = await session.exec(query.limit(PAGE))
+        return [
+            EscalationRow(
+                escalation=escalation,
+                subject=conversation.subject if conversation else None,
+                customer_email=conversation.customer_email if conversation else None,
+            )
+            for escalation, conversation in found
+        ]
