@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
+from workflows.approvals.view import front_url
 from workflows.services import Services
 from workflows.store.attention import Escalation
 from workflows.store.models import Conversation
@@ -20,10 +21,16 @@ class EscalationRow:
     escalation: Escalation
     subject: str | None
     customer_email: str | None
+    # Kept by the local inbox (opened in the console) rather than in Front.
+    local: bool
 
     @property
     def id(self) -> str:
         return self.escalation.id
+
+    @property
+    def front_url(self) -> str | None:
+        return front_url(self.escalation.conversation_id, local=self.local)
 
     def age(self, now: datetime) -> float:
         return (now - self.escalation.created_at).total_seconds()
@@ -51,6 +58,7 @@ async def escalation_rows(services: Services, *, resolved: bool) -> list[Escalat
                 escalation=escalation,
                 subject=conversation.subject if conversation else None,
                 customer_email=conversation.customer_email if conversation else None,
+                local=conversation.local if conversation else False,
             )
             for escalation, conversation in found
         ]
