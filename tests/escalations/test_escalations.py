@@ -10,6 +10,7 @@ from tests.escalations.conftest import CONVERSATION, Desk
 from workflows.escalations import ESCALATION_TAG, count_unresolved, escalate
 from workflows.escalations.changes import assign, claim, resolve
 from workflows.escalations.listing import escalation_rows
+from workflows.names import Role
 from workflows.store.attention import Escalation
 from workflows.store.models import Conversation
 from workflows.store.users import create_user
@@ -20,7 +21,7 @@ async def _escalations(desk: Desk) -> list[Escalation]:
         return list(await session.exec(select(Escalation)))
 
 
-async def _user(desk: Desk, email: str, role: str, *, active: bool = True) -> None:
+async def _user(desk: Desk, email: str, role: Role, *, active: bool = True) -> None:
     async with desk.services.sessions.begin() as session:
         user = await create_user(
             session=session, email=email, role=role, password_hash="x", now=desk.clock()
