@@ -135,3 +135,15 @@ async def test_a_dismissed_alert_leaves_the_open_list_once(desk: Desk) -> None:
         assert await open_alerts(session=session) == []
     [entry] = await desk.audit("alert.dismissed")
     assert entry.actor == "ann@example.com"
+
+
+async def test_a_pending_action_without_its_card_long_after_it_was_proposed_is_raised(
+    desk: Desk,
+) -> None:
+    await desk.add_action("act_orphan")
+    await desk.add_action("act_carded", slack_channel=CHANNEL, slack_ts="1700000000.000001")
+
+    desk.clock.advance(STUCK_AFTER - timedelta(seconds=1))
+    assert (await _pass(desk))[0] == []
+    desk.clock.advance(timedelta(seconds=1))
+    assert (await _pass(desk))[0] == ["approval-not-started:act_orphan"]

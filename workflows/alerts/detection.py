@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from workflows.alerts import Raised, raise_alert
 from workflows.services import Services
 from workflows.store.attention import Escalation
+from workflows.store.crud import list_apps
 from workflows.store.models import Action
 
 # Failures older than this when first seen (say, before alerts existed) raise nothing.
@@ -27,6 +28,7 @@ async def find_alerts(services: Services, *, now: datetime) -> list[str]:
         *await _failed_actions(services, now=now),
         *await _stuck_approvals(services, now=now),
         *await _past_deadline(services, now=now),
+        *await _not_started(services, now=now),
         *await _failed_runs(services, now=now),
     ]
     return [alert.key for alert in found if await raise_alert(services, alert)]
@@ -85,6 +87,34 @@ async def _past_deadline(services: Services, *, now: datetime) -> list[Raised]:
             "its approval run is not expiring it.",
         )
         for a in rows
+    ]
+
+
+async def _not_started(services: Services, *, now: datetime) -> list[Raised]:
+    """Pending without its Slack card long after it was proposed: the card is the approval
+    run's first step, so the run never started (or cannot post). Without Slack there is no sign."""
+    if services.cards is None:
+        return []
+    rows = await _actions(
+        services,
+        col(Action.status) == "pending",
+        col(Action.slack_ts).is_(None),
+        col(Action.created_at) <= now - STUCK_AFTER,
+    )
+    async with services.sessions() as session:
+        channels = {a.id: a.slack_channel for a in await list_apps(session=session)}
+    fallback = services.settings.slack_approval_channel
+    return [
+        Raised(
+            key=f"approval-not-started:{a.id}",
+            kind="approval-not-started",
+            subject=a.id,
+            app_id=a.app_id,
+            summary=f"The {_label(a)} has waited {int(STUCK_AFTER.total_seconds() // 60)} "
+            "minutes without its approval card: its approval run has not started.",
+        )
+        for a in rows
+        if channels.get(a.app_id) or fallback
     ]
 
 

@@ -10,6 +10,7 @@ TITLES = {
     "action-failed": "An action failed",
     "approval-stuck": "An approved action is stuck",
     "past-deadline": "An approval is past its deadline",
+    "approval-not-started": "An approval has no live run",
     "run-failed": "A conversation was handed to the team",
 }
 # Characters of the summary shown: escaped, at most five times as long, well inside a section.
