@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from console.web.security import SESSION_USER
 from workflows.alerts import open_alerts
 from workflows.escalations import count_unresolved
 from workflows.services import Services
@@ -30,7 +31,7 @@ class AttentionCounts:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and _is_page(scope["path"]):
+        if scope["type"] == "http" and scope["method"] == "GET" and _is_page(scope):
             services: Services = scope["app"].state.services
             async with services.sessions() as session:
                 attention = Attention(
@@ -41,8 +42,11 @@ class AttentionCounts:
         await self.app(scope, receive, send)
 
 
-def _is_page(path: str) -> bool:
-    return "/static/" not in path and not path.endswith("/stream") and not path.endswith("/login")
+def _is_page(scope: Scope) -> bool:
+    """A page somebody signed in will see (the session cookie was read before this runs)."""
+    path: str = scope["path"]
+    signed_in = bool(scope.get("session", {}).get(SESSION_USER))
+    return signed_in and "/static/" not in path and not path.endswith("/stream")
 
 
 def attention_of(request: Request) -> Attention | None:

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from tests.agent.anthropic_stand_in import Scripted, StandInAPI, anthropic_stand_in
-from tests.flow.inbound import inbound, send
+from tests.flow.inbound import conversation, handled, inbound, send
 from tests.flow.recovery import advance_and_settle
 from tests.flow.stack import Stack, finished_despite_retries, running_stack, stack_settings
 from tests.integrations.slack_stand_in import CHANNEL, TOKEN, SlackStandIn
@@ -92,3 +92,22 @@ async def test_a_failed_run_opens_an_escalation_and_posts_one_alert_to_slack(
     assert alert.key == f"run-failed:{escalation.id}"
     assert alert.slack_ts == message.ts
     assert len(await _escalations(stack)) == 1
+
+
+async def test_the_agent_asking_for_a_person_opens_an_escalation_with_its_reason(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running_stack(stack_settings(database_url, tmp_path)) as offline:
+        incoming = inbound("What colour is the sky on Mars in the afternoon?")
+        run = await handled(offline, incoming)
+
+        assert run["status"] == "Completed", run
+        [escalation] = await _escalations(offline)
+        assert (escalation.conversation_id, escalation.source) == (
+            incoming.conversation_id,
+            "agent",
+        )
+        assert escalation.reason == "The offline model did not recognise the request."
+        record = await conversation(offline, incoming.conversation_id)
+        assert record is not None
+        assert "needs-human" in record.tags
