@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlmodel import col, select
 
@@ -31,9 +30,6 @@ class EscalationRow:
     @property
     def front_url(self) -> str | None:
         return front_url(self.escalation.conversation_id, local=self.local)
-
-    def age(self, now: datetime) -> float:
-        return (now - self.escalation.created_at).total_seconds()
 
 
 async def escalation_rows(services: Services, *, resolved: bool) -> list[EscalationRow]:
