@@ -11,7 +11,17 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from console.web import admin_apps, admin_users, auth, health, history, inbox, items, queue
+from console.web import (
+    admin_apps,
+    admin_users,
+    auth,
+    health,
+    history,
+    inbox,
+    insights,
+    items,
+    queue,
+)
 from console.web.headers import SecurityHeaders
 from console.web.rendering import STATIC_DIR
 from workflows.config import Settings
@@ -28,6 +38,7 @@ def console_routes() -> list[BaseRoute]:
         *items.routes,
         *history.routes,
         *inbox.routes,
+        *insights.routes,
         *admin_users.routes,
         *admin_apps.routes,
         *health.routes,
