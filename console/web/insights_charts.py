@@ -75,15 +75,16 @@ def _count(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def _nice_top(peak: float) -> float:
-    """A round number at or above `peak`, so the axis reads 0, 25, 50, 75, 100."""
+def _nice_step(peak: float, *, whole: bool) -> float:
+    """A round gap between gridlines so TICKS of them reach `peak`: 0, 25, 50, 75, 100."""
     if peak <= 0:
         return 1.0
-    magnitude = 10.0 ** math.floor(math.log10(peak))
-    for step in (1, 2, 2.5, 5, 10):
-        if step * magnitude >= peak:
-            return float(step * magnitude)
-    return 10.0 * magnitude
+    raw = peak / TICKS
+    if whole and raw <= 1:  # counts are whole: a gridline at 0.5 messages reads as 0 or 1
+        return 1.0
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    steps = [s * magnitude for s in (1.0, 2.0, 2.5, 5.0, 10.0)]
+    return next(s for s in steps if s >= raw and (not whole or s.is_integer()))
 
 
 def bar_chart(
@@ -91,7 +92,7 @@ def bar_chart(
 ) -> Chart:
     """Bars per slot, one segment per series stacked from the bottom."""
     totals = [sum(s.values[i] for s in series) for i in range(len(slots))]
-    top = _nice_top(max(totals, default=0.0))
+    top = _nice_step(max(totals, default=0.0), whole=fmt is _count) * TICKS
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_width / max(len(slots), 1)
     width = max(step * 0.7, 1.0)
