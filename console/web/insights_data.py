@@ -73,13 +73,13 @@ def percentile(values: Sequence[float], share: float) -> float | None:
     return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
 
 
-def outcome_of(action: Action, edited: bool) -> str | None:
+def outcome_of(*, verdict: str, status: str, edited: bool) -> str | None:
     """Which of OUTCOMES an action ended in; None while it waits, or when the policy refused it."""
-    if action.status in ("failed", "expired", "rejected"):
-        return action.status
-    if action.status not in ("auto", "approved", "executed"):
+    if status in ("failed", "expired", "rejected"):
+        return status
+    if status not in ("auto", "approved", "executed"):
         return None
-    if action.verdict == "auto":
+    if verdict == "auto":
         return "auto"
     return "edited" if edited else "approved"
 
@@ -142,7 +142,10 @@ async def _actions(session: AsyncSession, period: Period, insights: Insights) ->
     actions = (await session.exec(query)).all()
     edited = await _edited_before_approval(session, period)
     for action in actions:
-        if (outcome := outcome_of(action, action.id in edited)) is not None:
+        outcome = outcome_of(
+            verdict=action.verdict, status=action.status, edited=action.id in edited
+        )
+        if outcome is not None:
             insights.outcomes[outcome] += 1
         if action.verdict == "needs_approval" and action.decided_at is not None:
             waited = (action.decided_at - action.created_at).total_seconds()
