@@ -15,6 +15,8 @@ from console.web import (
     admin_apps,
     admin_users,
     auth,
+    escalations,
+    escalations_alerts,
     health,
     history,
     inbox,
@@ -22,6 +24,7 @@ from console.web import (
     items,
     queue,
 )
+from console.web.escalations_status import AttentionCounts
 from console.web.headers import SecurityHeaders
 from console.web.rendering import STATIC_DIR
 from workflows.config import Settings
@@ -35,6 +38,8 @@ def console_routes() -> list[BaseRoute]:
     return [
         *auth.routes,
         *queue.routes,
+        *escalations.routes,
+        *escalations_alerts.routes,
         *items.routes,
         *history.routes,
         *inbox.routes,
@@ -68,6 +73,6 @@ def console_mount(settings: Settings) -> Mount:
     return Mount(
         "/console",
         routes=console_routes(),
-        middleware=[Middleware(SecurityHeaders), session],
+        middleware=[Middleware(SecurityHeaders), session, Middleware(AttentionCounts)],
         name="console",
     )
