@@ -138,24 +138,33 @@ async def _runs(session: AsyncSession, period: Period, insights: Insights) -> No
 
 
 async def _actions(session: AsyncSession, period: Period, insights: Insights) -> None:
-    query = _within(select(Action), period, Action.app_id, Action.created_at)
-    actions = (await session.exec(query)).all()
+    query = select(Action.id, Action.verdict, Action.status)
+    rows = (await session.exec(_within(query, period, Action.app_id, Action.created_at))).all()
     edited = await _edited_before_approval(session, period)
-    for action in actions:
-        outcome = outcome_of(
-            verdict=action.verdict, status=action.status, edited=action.id in edited
-        )
+    for action_id, verdict, status in rows:
+        outcome = outcome_of(verdict=verdict, status=status, edited=action_id in edited)
         if outcome is not None:
             insights.outcomes[outcome] += 1
-        if action.verdict == "needs_approval" and action.decided_at is not None:
-            waited = (action.decided_at - action.created_at).total_seconds()
-            insights.decision_seconds.append(max(waited, 0.0))
-        if action.tool == REFUND_TOOL and action.status == "executed":
-            amount = action.params.get("amount_cents")
-            if isinstance(amount, int) and not isinstance(amount, bool):
-                currency = str(action.params.get("currency") or "USD").upper()
-                days = insights.refunded_cents.setdefault(currency, Counter())
-                days[_day(action.decided_at or action.updated_at)] += amount
+    decided = select(Action.created_at, Action.decided_at).where(
+        Action.verdict == "needs_approval", col(Action.decided_at).is_not(None)
+    )
+    for created_at, decided_at in (
+        await session.exec(_within(decided, period, Action.app_id, Action.created_at))
+    ).all():
+        if decided_at is not None:
+            insights.decision_seconds.append(max((decided_at - created_at).total_seconds(), 0.0))
+    # Params are JSON, slow to read: only the refunds' are.
+    refunds = select(Action.params, Action.decided_at, Action.updated_at).where(
+        Action.tool == REFUND_TOOL, Action.status == "executed"
+    )
+    for params, decided_at, updated_at in (
+        await session.exec(_within(refunds, period, Action.app_id, Action.created_at))
+    ).all():
+        amount = params.get("amount_cents")
+        if isinstance(amount, int) and not isinstance(amount, bool):
+            currency = str(params.get("currency") or "USD").upper()
+            days = insights.refunded_cents.setdefault(currency, Counter())
+            days[_day(decided_at or updated_at)] += amount
 
 
 async def _edited_before_approval(session: AsyncSession, period: Period) -> set[str]:
