@@ -51,13 +51,13 @@ async def metrics_endpoint(request: Request) -> Response:
             {"error": "a bearer token is required"}, 401, headers={"www-authenticate": "Bearer"}
         )
     async with request.app.state.sessions() as session:
-        families = await collect_figures(session)
+        families = await collect_figures(session=session)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Figures(families))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
-async def collect_figures(session: AsyncSession) -> list[Metric]:
+async def collect_figures(*, session: AsyncSession) -> list[Metric]:
     """Every figure since the database began, labelled by app."""
     return [
         await _messages(session),

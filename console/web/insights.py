@@ -155,7 +155,7 @@ async def insights_page(request: Request, user: SignedIn) -> Response:
             error = None
         except RangeError as refused:
             period, error = period_of({}, app_ids=app_ids, today=today), str(refused)
-        insights = await gather_insights(session, period)
+        insights = await gather_insights(session=session, period=period)
     context: dict[str, Any] = {
         "apps": sorted(app_ids),
         "choice": Choice(period.app_id or "", period.start.isoformat(), period.end.isoformat()),

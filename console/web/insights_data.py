@@ -98,7 +98,7 @@ def _within(query: Any, period: Period, app_column: Any, time_column: Any) -> An
     return query.where(app_column == period.app_id) if period.app_id else query
 
 
-async def gather_insights(session: AsyncSession, period: Period) -> Insights:
+async def gather_insights(*, session: AsyncSession, period: Period) -> Insights:
     """Every figure of the page for `period`."""
     insights = Insights()
     await _runs(session, period, insights)
