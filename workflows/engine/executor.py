@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from workflows.engine import schema
 from workflows.engine.clock import Clock
+from workflows.engine.flow_control import run_events
 from workflows.engine.protocol import (
     CallRequest,
     Op,
@@ -85,6 +86,7 @@ class Executor:
                 attempt=job.attempt,
                 max_attempts=fn.max_attempts,
                 disable_immediate_execution=not job.immediate,
+                events=await run_events(self._store, fn, run.id),
             )
             reply = await self._send(fn.step_url(job.target), request)
         lock = self._locks.setdefault(run.id, asyncio.Lock())

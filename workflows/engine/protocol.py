@@ -83,12 +83,13 @@ class CallRequest:
     attempt: int
     max_attempts: int
     disable_immediate_execution: bool = False
+    events: list[dict[str, Any]] | None = None  # a batch; None for a run of one event
 
     def body(self) -> bytes:
         return canonical_json(
             {
                 "event": self.event,
-                "events": [self.event],
+                "events": self.events or [self.event],
                 "steps": self.memos,
                 "ctx": {
                     "run_id": self.run_id,

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from workflows.engine import expressions
-from workflows.engine.protocol import parse_duration
+from workflows.engine.flow_config import FlowControl, whole_seconds
 
-log = logging.getLogger(__name__)
 DEFAULT_RETRIES = 3
-UNSUPPORTED = frozenset(
-    {"batchEvents", "debounce", "rateLimit", "priority", "singleton", "timeouts"}
-)
 FUNCTION_FAILED = "inngest/function.failed"
 FUNCTION_INVOKED = "inngest/function.invoked"
 SCHEDULED = "inngest/scheduled.timer"
@@ -26,11 +21,13 @@ class RegistrationError(ValueError):
 
 @dataclass(frozen=True)
 class Limit:
-    """A concurrency or throttle rule: at most `limit` per key."""
+    """A concurrency or throttle rule: at most `limit` per key (a throttle also lets `burst`
+    more start at once)."""
 
     limit: int
     key: str | None = None
     period: float = 0.0
+    burst: int = 0
 
 
 @dataclass(frozen=True)
@@ -53,6 +50,7 @@ class FunctionDef:
     concurrency: tuple[Limit, ...] = ()
     throttle: Limit | None = None
     cancel: tuple[CancelRule, ...] = ()
+    flow: FlowControl = field(default_factory=FlowControl)
     config: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def step_url(self, target: str) -> str:
@@ -80,9 +78,6 @@ class FunctionDef:
 
     @classmethod
     def _parse(cls, app_name: str, config: dict[str, Any]) -> FunctionDef:
-        ignored = sorted(UNSUPPORTED & {k for k, v in config.items() if v})
-        if ignored:
-            log.warning("function %s: the embedded engine ignores %s", config["id"], ignored)
         step = config["steps"]["step"]
         events: list[tuple[str, str | None]] = []
         crons: list[str] = []
@@ -113,7 +108,8 @@ class FunctionDef:
             throttle=Limit(
                 limit=int(throttle["limit"]),
                 key=throttle.get("key"),
-                period=parse_duration(str(throttle["period"])),
+                period=whole_seconds(throttle["period"], "throttle period"),
+                burst=int(throttle.get("burst") or 0),
             )
             if throttle
             else None,
@@ -121,5 +117,6 @@ class FunctionDef:
                 CancelRule(event=str(c["event"]), expression=c.get("if"))
                 for c in config.get("cancel") or []
             ),
+            flow=FlowControl.parse(config),
             config=config,
         )
