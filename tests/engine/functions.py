@@ -11,6 +11,8 @@ from typing import Any
 
 import inngest
 
+from tests.engine.flow_functions import dispatch_flow_functions
+
 
 @dataclass
 class Observed:
@@ -20,6 +22,7 @@ class Observed:
     active: Counter[str] = field(default_factory=Counter)
     max_active: Counter[str] = field(default_factory=Counter)
     attempts: list[int] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     gates: dict[str, asyncio.Event] = field(default_factory=dict)
 
@@ -33,6 +36,7 @@ def build_suite(client: inngest.Inngest, seen: Observed) -> list[inngest.Functio
         *_ops(client, seen),
         *_failures(client, seen),
         *_flow_control(client, seen),
+        *dispatch_flow_functions(client, seen),
     ]
 
 

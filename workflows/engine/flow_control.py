@@ -120,6 +120,7 @@ async def _add_to_batch(
     key = expressions.key_value(rule.key, event)
     row = await load_state(conn, fn.id, BATCH, key)
     size = len(json.dumps(event))
+    batch: dict[str, Any]
     if row is None:
         await _forget_ended_batches(conn, fn)
         batch = {"id": new_id(), "events": [event], "bytes": size}
