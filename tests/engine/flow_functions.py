@@ -48,7 +48,8 @@ def dispatch_flow_functions(client: inngest.Inngest, seen: Observed) -> list[inn
         batch_events=inngest.Batch(max_size=8, timeout=HOUR),
     )
     async def big_batch(ctx: inngest.Context) -> Any:
-        return {"events": len(ctx.events), "bytes": sum(len(e.data["blob"]) for e in ctx.events)}
+        sizes = [len(str(event.data["blob"])) for event in ctx.events]
+        return {"events": len(sizes), "bytes": sum(sizes)}
 
     async def hold_in_line(name: str) -> str:
         seen.order.append(name)
@@ -82,11 +83,16 @@ def dispatch_flow_functions(client: inngest.Inngest, seen: Observed) -> list[inn
         counted(
             "debounced",
             debounce=inngest.Debounce(
-                key=key, period=datetime.timedelta(seconds=10), timeout=datetime.timedelta(seconds=30)
+                key=key,
+                period=datetime.timedelta(seconds=10),
+                timeout=datetime.timedelta(seconds=30),
             ),
         ),
         counted("quick-debounce", debounce=inngest.Debounce(period=datetime.timedelta(seconds=1))),
-        counted("batched", batch_events=inngest.Batch(max_size=3, timeout=datetime.timedelta(seconds=10), key=key)),
+        counted(
+            "batched",
+            batch_events=inngest.Batch(max_size=3, timeout=datetime.timedelta(seconds=10), key=key),
+        ),
         counted("rate-limited", rate_limit=inngest.RateLimit(key=key, limit=1, period=HOUR)),
         big_batch,
         prioritized,

@@ -5,7 +5,9 @@ clock)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -123,27 +125,29 @@ async def test_rate_limit_skips_events_over_the_limit_per_key(suite: Suite) -> N
 
 async def test_higher_priority_runs_start_first_behind_a_concurrency_limit(suite: Suite) -> None:
     h, seen = suite
-    first = await h.send("t/prioritized", {"name": "first", "priority": 0})
-    await h.settle(lambda: _true(seen.order == ["first"]))
-    routine = await h.send("t/prioritized", {"name": "routine", "priority": 0})
-    urgent = await h.send("t/prioritized", {"name": "urgent", "priority": 120})
-    await h.settle(lambda: _dispatched(h))
-    seen.gate("line").set()
-    for event_id in (first, routine, urgent):
-        await h.finished_run(event_id)
+    with _opens_the_line_at_the_end(seen):
+        first = await h.send("t/prioritized", {"name": "first", "priority": 0})
+        await h.settle(lambda: _true(seen.order == ["first"]))
+        routine = await h.send("t/prioritized", {"name": "routine", "priority": 0})
+        urgent = await h.send("t/prioritized", {"name": "urgent", "priority": 120})
+        await h.settle(lambda: _dispatched(h))
+        seen.gate("line").set()
+        for event_id in (first, routine, urgent):
+            await h.finished_run(event_id)
     assert seen.order == ["first", "urgent", "routine"]
 
 
 async def test_a_run_not_started_within_its_start_timeout_is_cancelled(suite: Suite) -> None:
     h, seen = suite
-    holder = await h.send("t/timed", {"name": "holder"})
-    await h.settle(lambda: _true(seen.order == ["holder"]))
-    queued = await h.send("t/timed", {"name": "queued"})  # held back by the concurrency limit
-    await h.settle(lambda: _dispatched(h))
-    h.clock.advance(61)
-    assert (await h.finished_run(queued))["status"] == "Cancelled"
-    seen.gate("line").set()
-    await h.settle(lambda: _waiting_for_sleep(h, holder))
+    with _opens_the_line_at_the_end(seen):
+        holder = await h.send("t/timed", {"name": "holder"})
+        await h.settle(lambda: _true(seen.order == ["holder"]))
+        queued = await h.send("t/timed", {"name": "queued"})  # held back by the concurrency limit
+        await h.settle(lambda: _dispatched(h))
+        h.clock.advance(61)
+        assert (await h.finished_run(queued))["status"] == "Cancelled"
+        seen.gate("line").set()
+        await h.settle(lambda: _waiting_for_sleep(h, holder))
     assert seen.order == ["holder"]
 
 
@@ -205,6 +209,16 @@ def test_durations_must_be_whole_seconds_and_options_valid(option: dict[str, Any
     }
     with pytest.raises(RegistrationError):
         FunctionDef.parse("t", config)
+
+
+@contextlib.contextmanager
+def _opens_the_line_at_the_end(seen: Observed) -> Iterator[None]:
+    """A step held at the gate keeps its HTTP call open: release it even when the test fails,
+    or the harness would wait for that call for ever."""
+    try:
+        yield
+    finally:
+        seen.gate("line").set()
 
 
 class WallClock(ManualClock):
