@@ -32,6 +32,7 @@ TARGETS = [
 
 class Target(Protocol):
     async def send(self, name: str, data: dict[str, Any] | None = None) -> str: ...
+    async def send_events(self, events: list[dict[str, Any]]) -> list[str]: ...
     async def finished_run(self, event_id: str) -> dict[str, Any]: ...
 
 
@@ -47,6 +48,11 @@ class ExternalServer:
             f"{self.url}/e/{EVENT_KEY}", json={"name": name, "data": data or {}}
         )
         return str(response.json()["ids"][0])
+
+    async def send_events(self, events: list[dict[str, Any]]) -> list[str]:
+        response = await self.http.post(f"{self.url}/e/{EVENT_KEY}", json=events)
+        response.raise_for_status()
+        return [str(event_id) for event_id in response.json()["ids"]]
 
     async def finished_run(self, event_id: str) -> dict[str, Any]:
         async with asyncio.timeout(30):
@@ -115,3 +121,24 @@ async def test_parallel_steps_all_run(target: Target) -> None:
 async def test_a_non_retriable_error_fails_the_run(target: Target) -> None:
     run = await target.finished_run(await target.send("t/no-retry"))
     assert run["status"] == "Failed"
+
+
+async def test_singleton_cancel_replaces_the_running_run(target: Target) -> None:
+    first = await target.send("t/singleton-cancel", {"key": "c", "n": 1})
+    latest = await target.send("t/singleton-cancel", {"key": "c", "n": 2})
+    assert (await target.finished_run(first))["status"] == "Cancelled"
+    task = asyncio.create_task(target.finished_run(latest))
+    while not task.done():  # the release may come before the latest run waits for it
+        await target.send("t/release", {"key": "c"})
+        await asyncio.wait({task}, timeout=0.5)
+    assert task.result()["output"] == 2
+
+
+async def test_a_batch_of_eight_one_mib_events_goes_in_one_request_and_one_run(
+    target: Target,
+) -> None:
+    blob = "x" * (1024 * 1024)
+    ids = await target.send_events([{"name": "t/big-batch", "data": {"blob": blob}}] * 8)
+    assert len(ids) == 8
+    run = await target.finished_run(ids[0])
+    assert run["output"] == {"events": 8, "bytes": 8 * len(blob)}

@@ -160,18 +160,6 @@ async def test_a_run_not_finished_within_its_finish_timeout_is_cancelled(suite: 
     assert (await h.finished_run(event_id))["status"] == "Cancelled"
 
 
-async def test_a_batch_of_eight_one_mib_events_is_accepted_in_one_request(suite: Suite) -> None:
-    h, _ = suite
-    blob = "x" * (1024 * 1024)
-    events = [{"name": "t/big-batch", "data": {"blob": blob}} for _ in range(8)]
-    response = await h.http.post(f"{h.engine_url}/e/test-key", json=events)
-    assert response.status_code == 200
-    ids = response.json()["ids"]
-    assert len(ids) == 8
-    run = await h.finished_run(ids[0])
-    assert run["output"] == {"events": 8, "bytes": 8 * len(blob)}
-
-
 async def test_debounce_on_the_wall_clock(tmp_path: object, engine_port: int) -> None:
     client = make_client(f"http://127.0.0.1:{engine_port}")
     seen = Observed()
