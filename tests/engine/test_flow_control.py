@@ -11,12 +11,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from tests.engine.functions import Observed, build_suite
 from tests.engine.harness import Harness, make_client, running_harness
 from workflows.engine import ManualClock, schema
 from workflows.engine.registry import FunctionDef, RegistrationError
+from workflows.engine.store import Store, connect
 
 Suite = tuple[Harness, Observed]
 
@@ -231,3 +232,18 @@ async def _waiting_for_sleep(h: Harness, event_id: str) -> bool | None:
     )
     async with h.engine.store.engine.connect() as conn:
         return True if (await conn.execute(query)).first() else None
+
+
+async def test_a_database_from_before_flow_control_gains_its_table(tmp_path: object) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/old.db"
+    store = Store(connect(url))
+    try:
+        older = [t for t in schema.metadata.sorted_tables if t is not schema.flow_state]
+        async with store.transaction() as conn:
+            await conn.run_sync(lambda sync: schema.metadata.create_all(sync, tables=older))
+        await store.create_tables()
+        async with store.transaction() as conn:
+            names = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+        assert schema.flow_state.name in names
+    finally:
+        await store.engine.dispose()
