@@ -80,8 +80,8 @@ def first_call(
     due = starts_at
     if fn.flow.priority:
         value = expressions.evaluate(fn.flow.priority, event=event)
-        factor = value if isinstance(value, int) and not isinstance(value, bool) else 0
-        factor = max(-PRIORITY_RANGE, min(PRIORITY_RANGE, factor))
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) else 0
+        factor = max(-PRIORITY_RANGE, min(PRIORITY_RANGE, int(number)))
         if factor < 0:
             due = starts_at - factor
         elif starts_at <= now:  # never ahead of a throttle's slot
