@@ -77,7 +77,11 @@ def dispatch_flow_functions(client: inngest.Inngest, seen: Observed) -> list[inn
         return "finished"
 
     key = "event.data.key"
+    within_an_hour = inngest.Cancel(
+        event="t/release-early", if_exp="async.data.key == event.data.key", timeout=HOUR
+    )
     return [
+        parked("cancel-within", cancel=[within_an_hour]),
         parked("singleton-skip", singleton=inngest.Singleton(key=key, mode="skip")),
         parked("singleton-cancel", singleton=inngest.Singleton(key=key, mode="cancel")),
         counted(

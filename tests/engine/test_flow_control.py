@@ -247,3 +247,16 @@ async def test_a_database_from_before_flow_control_gains_its_table(tmp_path: obj
         assert schema.flow_state.name in names
     finally:
         await store.engine.dispose()
+
+
+async def test_a_cancel_event_counts_only_within_the_rules_timeout(suite: Suite) -> None:
+    h, _ = suite
+    early = await h.send("t/cancel-within", {"key": "early", "n": 1})
+    late = await h.send("t/cancel-within", {"key": "late", "n": 2})
+    await h.settle(lambda: _waiting(h, 2))
+    await h.send("t/release-early", {"key": "early"})
+    assert (await h.finished_run(early))["status"] == "Cancelled"
+    h.clock.advance(3601)
+    await h.send("t/release-early", {"key": "late"})
+    await h.settle(lambda: _dispatched(h))
+    assert (await h.runs(late))[0]["status"] == "Running"

@@ -49,7 +49,8 @@ async def _cancel_runs(
         )
         for run in running.all():
             context = {"event": run.event, "async": event}
-            if any(expressions.matches(rule.expression, **context) for rule in rules):
+            live = [r for r in rules if r.timeout is None or now <= run.started_at + r.timeout]
+            if any(expressions.matches(rule.expression, **context) for rule in live):
                 await end_run(conn, run, status="Cancelled", now=now)
 
 

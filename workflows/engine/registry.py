@@ -32,8 +32,11 @@ class Limit:
 
 @dataclass(frozen=True)
 class CancelRule:
+    """Cancel a run on `event` (matching `expression`), within `timeout` of its start if set."""
+
     event: str
     expression: str | None = None
+    timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,13 @@ class FunctionDef:
             if throttle
             else None,
             cancel=tuple(
-                CancelRule(event=str(c["event"]), expression=c.get("if"))
+                CancelRule(
+                    event=str(c["event"]),
+                    expression=c.get("if"),
+                    timeout=whole_seconds(c["timeout"], "cancel timeout")
+                    if c.get("timeout")
+                    else None,
+                )
                 for c in config.get("cancel") or []
             ),
             flow=FlowControl.parse(config),
