@@ -76,6 +76,23 @@ def dispatch_flow_functions(client: inngest.Inngest, seen: Observed) -> list[inn
         await ctx.step.sleep("work-for-two-hours", datetime.timedelta(hours=2))
         return "finished"
 
+    async def share_the_pool() -> None:
+        seen.active["pool"] += 1
+        seen.max_active["pool"] = max(seen.max_active["pool"], seen.active["pool"])
+        await seen.gate("pool").wait()
+        seen.active["pool"] -= 1
+
+    def pooled(fn_id: str) -> inngest.Function[Any]:
+        @client.create_function(
+            fn_id=fn_id,
+            trigger=inngest.TriggerEvent(event=f"t/{fn_id}"),
+            concurrency=[inngest.Concurrency(limit=1, key='"pool"', scope="env")],
+        )
+        async def use_pool(ctx: inngest.Context) -> Any:
+            await ctx.step.run("share-the-pool", share_the_pool)
+
+        return use_pool
+
     key = "event.data.key"
     within_an_hour = inngest.Cancel(
         event="t/release-early", if_exp="async.data.key == event.data.key", timeout=HOUR
@@ -99,6 +116,8 @@ def dispatch_flow_functions(client: inngest.Inngest, seen: Observed) -> list[inn
         ),
         counted("rate-limited", rate_limit=inngest.RateLimit(key=key, limit=1, period=HOUR)),
         big_batch,
+        pooled("pooled-a"),
+        pooled("pooled-b"),
         prioritized,
         timed,
     ]

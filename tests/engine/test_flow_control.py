@@ -260,3 +260,18 @@ async def test_a_cancel_event_counts_only_within_the_rules_timeout(suite: Suite)
     await h.send("t/release-early", {"key": "late"})
     await h.settle(lambda: _dispatched(h))
     assert (await h.runs(late))[0]["status"] == "Running"
+
+
+async def test_an_env_scoped_concurrency_limit_is_shared_by_functions(suite: Suite) -> None:
+    h, seen = suite
+    try:
+        first = await h.send("t/pooled-a")
+        second = await h.send("t/pooled-b")
+        await h.settle(lambda: _true(seen.active["pool"] == 1))
+        await h.settle(lambda: _dispatched(h))
+        await asyncio.sleep(0.5)  # time enough for a second step to enter, were it let in
+    finally:
+        seen.gate("pool").set()
+    for event_id in (first, second):
+        assert (await h.finished_run(event_id))["status"] == "Completed"
+    assert seen.max_active["pool"] == 1

@@ -70,6 +70,14 @@ async def throttled_start(conn: AsyncConnection, fn: FunctionDef, key: str, now:
     return max(now, arrival - tolerance)
 
 
+def concurrency_slot(fn: FunctionDef, index: int, event: dict[str, Any]) -> str:
+    """What a concurrency limit counts under: this function's rule and key, or, for scope `env`
+    or `account` (one engine is one environment), the key alone, shared by every function."""
+    rule = fn.concurrency[index]
+    value = expressions.key_value(rule.key, event)
+    return f"{fn.id}:{index}:{value}" if rule.scope == "fn" else f"shared:{value}"
+
+
 def first_call(
     fn: FunctionDef, event: dict[str, Any], starts_at: float, now: float
 ) -> tuple[float, dict[str, Any] | None]:

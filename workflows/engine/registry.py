@@ -28,6 +28,7 @@ class Limit:
     key: str | None = None
     period: float = 0.0
     burst: int = 0
+    scope: str = "fn"  # a concurrency limit may be shared: "env" or "account"
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class FunctionDef:
             max_attempts=int(retries) + 1,
             idempotency=config.get("idempotency") or None,
             concurrency=tuple(
-                Limit(limit=int(c["limit"]), key=c.get("key"))
+                Limit(limit=int(c["limit"]), key=c.get("key"), scope=c.get("scope") or "fn")
                 for c in config.get("concurrency") or []
             ),
             throttle=Limit(

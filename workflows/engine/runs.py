@@ -8,7 +8,12 @@ from sqlalchemy import Row, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from workflows.engine import expressions, schema
-from workflows.engine.queueing import arm_start_timeout, first_call, throttled_start
+from workflows.engine.queueing import (
+    arm_start_timeout,
+    concurrency_slot,
+    first_call,
+    throttled_start,
+)
 from workflows.engine.registry import FUNCTION_FAILED, FunctionDef
 from workflows.engine.store import (
     EVENT_DEDUPE_WINDOW,
@@ -59,7 +64,7 @@ async def start_run(
             event=event,
             status="Running",
             concurrency=[
-                [f"{fn.id}:{index}:{_key(rule.key, event)}", rule.limit]
+                [concurrency_slot(fn, index, event), rule.limit]
                 for index, rule in enumerate(fn.concurrency)
             ],
             throttle_key=throttle_key,
