@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from workflows.engine import groups, schema
