@@ -49,6 +49,10 @@ class Provider:
         return Starlette(routes=[Route("/{path:path}", answer, methods=["POST"])])
 
 
+async def _after() -> str:
+    return "after"
+
+
 def _asker(client: inngest.Inngest, adapter: Any) -> inngest.Function[Any]:
     @client.create_function(fn_id="asker", trigger=inngest.TriggerEvent(event="t/ask"), retries=1)
     async def asker(ctx: inngest.Context) -> Any:
@@ -58,7 +62,7 @@ def _asker(client: inngest.Inngest, adapter: Any) -> inngest.Function[Any]:
             )
         except inngest.StepError as error:
             return {"error": error.name}
-        after = await ctx.step.run("after", lambda: "after")
+        after = await ctx.step.run("after", _after)
         return {"answer": answer, "after": after}
 
     return asker
