@@ -21,7 +21,7 @@ from workflows.engine.dispatch import (
     fire_cron,
     schedule_cron,
 )
-from workflows.engine.executor import Executor
+from workflows.engine.executor import INFER_JOB, Executor
 from workflows.engine.protocol import sign
 from workflows.engine.registry import FunctionDef
 from workflows.engine.scheduler import Scheduler
@@ -215,6 +215,9 @@ class Engine:
         scheduler holds the job back, since postponing it in the table is a write too."""
         if job.kind == "call":
             await self._executor.call(job)
+            return
+        if job.kind == INFER_JOB:
+            await self._executor.infer(job)
             return
         if job.kind == "event" and not self.ready:
             await self._hold_events()

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import Row, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from workflows.engine import groups, schema
+from workflows.engine import groups, inference, schema
 from workflows.engine.clock import Clock
 from workflows.engine.protocol import (
     CallRequest,
@@ -26,7 +26,7 @@ from workflows.engine.protocol import (
     verify,
 )
 from workflows.engine.registry import FUNCTION_INVOKED, FunctionDef
-from workflows.engine.runs import end_run, latest_event_seq, make_event, start_run
+from workflows.engine.runs import end_run, latest_event_seq, make_event, resume, start_run
 from workflows.engine.store import Job, Store, add_job, delete_job, has_memo, load_run, save_memo
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,24 @@ class Executor:
         next_job: Job | None = job
         while next_job is not None:
             next_job = await self._call_once(next_job)
+
+    async def infer(self, job: Job) -> None:
+        """Make a run's model call (`step.ai.infer`); its answer is the step's result."""
+        run = await self._store.run(job.run_id or "")
+        fn = self._functions.get(run.function_id) if run is not None else None
+        answer = None
+        if run is not None and run.status == "Running":
+            answer = await inference.infer(self._http, job.payload["request"])
+        lock = self._locks.setdefault(job.run_id or "", asyncio.Lock())
+        async with lock, self._store.transaction() as conn:
+            now = self._clock.now()
+            max_attempts = fn.max_attempts if fn else 1
+            if answer is not None and answer.failed and job.attempt + 1 < max_attempts:
+                await self._retry(conn, job, now + backoff(job.attempt))
+                return
+            if await delete_job(conn, job.id) and answer is not None:
+                step_id = job.payload["step_id"]
+                await resume(conn, job.run_id or "", step_id, answer.memo, now, op="AIGateway")
 
     async def _call_once(self, job: Job) -> Job | None:
         assert job.run_id is not None
