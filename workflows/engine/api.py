@@ -116,6 +116,20 @@ async def _timeline(engine: Engine, run_id: str) -> dict[str, Any] | None:
     return {"run": run_json(run), "steps": steps, "waits": waits, "scheduled": scheduled}
 
 
+async def _event(engine: Engine, event_id: str) -> dict[str, Any] | None:
+    """An event as it was sent, with when the engine received it. The events the engine makes
+    itself (an invoke's, a cron's) are known from the run they started."""
+    query = select(schema.events.c.payload, schema.events.c.received_at).where(
+        schema.events.c.id == event_id
+    )
+    async with engine.store.engine.connect() as conn:
+        row = (await conn.execute(query)).first()
+    if row is not None:
+        return {**row.payload, "received_at": row.received_at}
+    runs = await engine.store.runs_for_event(event_id)
+    return {**runs[0].event, "received_at": runs[0].started_at} if runs else None
+
+
 def _bearer_hash(header: str) -> str:
     # SDKs send the hashed key bare (Python) or with its `signkey-<env>-` prefix (Go, JS).
     token = header.removeprefix("Bearer ")
@@ -197,6 +211,32 @@ def create_api(engine: Engine) -> Starlette:
             return _error(404, "run not found")
         return JSONResponse({"data": timeline})
 
+    async def get_event(request: Request) -> JSONResponse:
+        if not authorized(request):
+            return _error(401, "unauthorized")
+        event = await _event(engine, request.path_params["event_id"])
+        if event is None:
+            return _error(404, "event not found")
+        return JSONResponse({"data": event})
+
+    async def run_events(request: Request) -> JSONResponse:
+        # What the SDK fetches when a call carries `use_api`: the run's events, bare.
+        if not authorized(request):
+            return _error(401, "unauthorized")
+        row = await engine.store.run(request.path_params["run_id"])
+        if row is None:
+            return _error(404, "run not found")
+        return JSONResponse([row.event])
+
+    async def run_steps(request: Request) -> JSONResponse:
+        # Likewise: each finished step's memo by step id, as a call's `steps` carries them.
+        if not authorized(request):
+            return _error(401, "unauthorized")
+        if await engine.store.run(request.path_params["run_id"]) is None:
+            return _error(404, "run not found")
+        memos = await engine.store.memos(request.path_params["run_id"])
+        return JSONResponse({memo.id: memo.memo for memo in memos})
+
     async def health(_: Request) -> JSONResponse:
         return JSONResponse({"ok": True, "functions": len(engine.functions)})
 
@@ -204,10 +244,13 @@ def create_api(engine: Engine) -> Starlette:
         routes=[
             Route("/e/{event_key}", send_events, methods=["POST"]),
             Route("/fn/register", register, methods=["POST"]),
+            Route("/v1/events/{event_id}", get_event, methods=["GET"]),
             Route("/v1/events/{event_id}/runs", event_runs, methods=["GET"]),
             Route("/v1/runs/{run_id}", get_run, methods=["GET"]),
             # Not in Inngest's API: the embedded engine's own view of a run, for the console.
             Route("/v1/runs/{run_id}/timeline", run_timeline, methods=["GET"]),
+            Route("/v0/runs/{run_id}/batch", run_events, methods=["GET"]),
+            Route("/v0/runs/{run_id}/actions", run_steps, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
         ]
     )
