@@ -157,7 +157,20 @@ def _groups(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[An
             )
             return None if event is None else event.data
 
-        return list(await ctx.group.parallel((work, wait)))
+        async def invoke() -> Any:
+            return await ctx.step.invoke_by_id("call-child", function_id="child", data={"n": 2})
+
+        return list(await ctx.group.parallel((work, wait, invoke)))
+
+    @client.create_function(fn_id="sleepy-group", trigger=inngest.TriggerEvent(event="t/sleepy"))
+    async def sleepy_group(ctx: inngest.Context) -> Any:
+        async def work() -> Any:
+            return await ctx.step.run("sleepy-work", held, "sleepy-work")
+
+        async def nap() -> Any:
+            return await ctx.step.sleep("nap", datetime.timedelta(hours=1))
+
+        return list(await ctx.group.parallel((work, nap)))
 
     @client.create_function(fn_id="race", trigger=inngest.TriggerEvent(event="t/race"))
     async def race(ctx: inngest.Context) -> Any:
@@ -174,7 +187,7 @@ def _groups(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[An
         await ctx.group.parallel((fast, slow), parallel_mode=inngest.ParallelMode.RACE)
         return "raced"
 
-    return [mixed_group, race]
+    return [mixed_group, sleepy_group, race]
 
 
 def _failures(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]:

@@ -131,7 +131,7 @@ async def test_a_wait_in_a_parallel_group_catches_an_event_sent_while_a_planned_
     await target.send("t/go", {"id": "m1"})
     seen.gate("work-release").set()
     run = await target.finished_run(event_id)
-    assert (run["status"], run["output"]) == ("Completed", ["work", {"id": "m1"}])
+    assert (run["status"], run["output"]) == ("Completed", ["work", {"id": "m1"}, {"doubled": 4}])
 
 
 async def test_race_mode_runs_a_branchs_next_step_as_soon_as_its_last_one_ends(
