@@ -52,6 +52,9 @@ async def _locked_group(conn: AsyncConnection, run_id: str) -> Group | None:
 
 async def take_new(conn: AsyncConnection, run_id: str, ops: Iterable[Op]) -> list[Op]:
     """Add ops to the run's group; return those it did not hold yet, to be carried out once."""
+    ops = list(ops)
+    if not ops:
+        return []
     group = await _locked_group(conn, run_id) or Group()
     new = [op for op in ops if op.id not in group.steps]
     if not new:
