@@ -21,7 +21,7 @@ from workflows.engine.dispatch import (
     fire_cron,
     schedule_cron,
 )
-from workflows.engine.executor import Executor
+from workflows.engine.executor import INFER_JOB, Executor
 from workflows.engine.protocol import sign
 from workflows.engine.registry import FunctionDef
 from workflows.engine.scheduler import Scheduler
@@ -217,6 +217,9 @@ class Engine:
             if job.payload.get("first"):
                 await flow_control.mark_started(self.store, job, self.functions, self.clock.now())
             await self._executor.call(job)
+            return
+        if job.kind == INFER_JOB:
+            await self._executor.infer(job)
             return
         if job.kind == "event" and not self.ready:
             await self._hold_events()

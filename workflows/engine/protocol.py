@@ -106,7 +106,14 @@ class CallRequest:
 
 
 OpName = Literal[
-    "StepRun", "StepError", "StepFailed", "StepPlanned", "Sleep", "WaitForEvent", "InvokeFunction"
+    "StepRun",
+    "StepError",
+    "StepFailed",
+    "StepPlanned",
+    "Sleep",
+    "WaitForEvent",
+    "InvokeFunction",
+    "AIGateway",
 ]
 KNOWN_OPS: frozenset[str] = frozenset(OpName.__args__)  # type: ignore[attr-defined]
 

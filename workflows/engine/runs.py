@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Row, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from workflows.engine import expressions, schema
+from workflows.engine import expressions, groups, schema
 from workflows.engine.queueing import (
     arm_start_timeout,
     concurrency_slot,
@@ -147,8 +147,10 @@ async def resume(
     run = await load_run(conn, run_id)
     if run is None or run.status != "Running" or await has_memo(conn, run_id, step_id):
         return False
-    await save_memo(conn, run_id=run_id, step_id=step_id, op=op, memo=memo, at=now)
-    await add_job(conn, kind="call", run_id=run_id, available_at=now)
+    name = groups.step_name(run.planned, step_id)
+    await save_memo(conn, run_id=run_id, step_id=step_id, name=name, op=op, memo=memo, at=now)
+    if await groups.call_again(conn, run_id, run.planned is not None):
+        await add_job(conn, kind="call", run_id=run_id, available_at=now)
     return True
 
 
