@@ -100,7 +100,11 @@ async def test_debounce_timeout_starts_the_run_although_events_keep_coming(suite
 async def test_a_batch_starts_when_full_and_a_partial_one_at_its_timeout(suite: Suite) -> None:
     h, seen = suite
     full = [await h.send("t/batched", {"key": "k", "n": n}) for n in (1, 2, 3)]
-    assert (await h.finished_run(full[0]))["output"] == [1, 2, 3]
+    batched = await h.finished_run(full[0])
+    assert batched["output"] == [1, 2, 3]
+    url = f"{h.engine_url}/v0/runs/{batched['run_id']}/batch"
+    served = (await h.http.get(url, headers=h.api_headers)).json()
+    assert [event["data"]["n"] for event in served] == [1, 2, 3]
     partial = [await h.send("t/batched", {"key": "k", "n": n}) for n in (4, 5)]
     alone = await h.send("t/batched", {"key": "other", "n": 6})
     await h.settle(lambda: _dispatched(h))

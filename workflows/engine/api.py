@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from workflows.engine import schema
+from workflows.engine.flow_control import run_events as batched_events
 from workflows.engine.protocol import hashed_signing_key
 from workflows.engine.registry import FunctionDef, RegistrationError
 
@@ -228,7 +229,11 @@ def create_api(engine: Engine) -> Starlette:
 
     async def run_events(params: Params) -> Any:
         row = await engine.store.run(params["run_id"])
-        return None if row is None else [row.event]
+        if row is None:
+            return None
+        fn = engine.functions.get(row.function_id)
+        batch = None if fn is None else await batched_events(engine.store, fn, row.id)
+        return batch or [row.event]
 
     async def run_steps(params: Params) -> Any:
         if await engine.store.run(params["run_id"]) is None:
