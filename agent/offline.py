@@ -21,6 +21,7 @@ from agent.intents import Intent, classify, transfer_target
 from agent.offline_replies import plan_for
 from agent.redraft import is_decision_turn
 from agent.tools import READ_ONLY_TOOLS
+from agent.triage_model import TRIAGE_TOOL, leaning_in
 
 logger = logging.getLogger(__name__)
 
@@ -156,10 +157,21 @@ def _greeting(user: Mapping[str, Any] | None) -> str:
     return f"Hi {name}," if name else "Hello,"
 
 
+def triage_answer(request: str) -> Message:
+    """Triage without a model: the rules' leaning, since the offline model has no judgement."""
+    kind, reason = leaning_in(request) or ("support", "no leaning given")
+    answer = {"kind": kind, "reason": f"{OFFLINE_LABEL} kept the rules' leaning: {reason}"}
+    return _message(1, [_tool_use(1, 0, TRIAGE_TOOL, answer)], stop_reason="tool_use")
+
+
 class _OfflineMessages:
-    async def create(self, *, messages: Iterable[MessageParam], **_request: Any) -> Message:
+    async def create(self, *, messages: Iterable[MessageParam], **request: Any) -> Message:
+        transcript: list[Mapping[str, Any]] = [dict(m) for m in messages]
+        choice = request.get("tool_choice")
+        if isinstance(choice, dict) and choice.get("name") == TRIAGE_TOOL:
+            return triage_answer(str(transcript[0]["content"]))
         # Rules need neither the prompt nor the tool list: the transcript says everything.
-        return respond([dict(m) for m in messages])
+        return respond(transcript)
 
 
 class OfflineModel:
