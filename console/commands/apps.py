@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy.exc import IntegrityError
 
 from agent.context import AppPolicy
+from agent.money import format_money
 from console.commands.database import Refused, migrated_session
 from workflows.config import Settings
 from workflows.integrations.demo_app import DEMO_INTEGRATION_URL
@@ -106,7 +107,8 @@ def _secret(args: argparse.Namespace) -> str:
 def _row(app: App) -> list[str]:
     policy = app_policy(app)
     refunds = (
-        f"refunds<={policy.auto_refund_max_cents}c/{policy.auto_refund_max_age_days}d auto"
+        f"refunds<={format_money(policy.auto_refund_max_cents)}"
+        f"/{policy.auto_refund_max_age_days}d auto"
         if policy.auto_refund_max_cents and policy.auto_refund_max_age_days
         else "refunds need approval"
     )

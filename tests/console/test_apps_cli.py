@@ -96,7 +96,7 @@ def test_add_registers_the_app_and_list_shows_it_without_the_secret(
         "C123",
         "U1,U2",
     ]
-    assert "refunds<=1500c/7d auto; login links need approval" in row
+    assert "refunds<=$15.00/7d auto; login links need approval" in row
     assert asyncio.run(_stored_secret(database_url, "notes")) == SECRET
 
 
