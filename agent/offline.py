@@ -164,9 +164,18 @@ def triage_answer(request: str) -> Message:
     return _message(1, [_tool_use(1, 0, TRIAGE_TOOL, answer)], stop_reason="tool_use")
 
 
+def _plain(message: Mapping[str, Any]) -> dict[str, Any]:
+    """The message with text-only content as one string, as the rules read it (cache
+    breakpoints turn a string into a text block)."""
+    content = message["content"]
+    if isinstance(content, list) and content and all(b["type"] == "text" for b in content):
+        return {**message, "content": "".join(str(b["text"]) for b in content)}
+    return dict(message)
+
+
 class _OfflineMessages:
     async def create(self, *, messages: Iterable[MessageParam], **request: Any) -> Message:
-        transcript: list[Mapping[str, Any]] = [dict(m) for m in messages]
+        transcript: list[Mapping[str, Any]] = [_plain(m) for m in messages]
         choice = request.get("tool_choice")
         if isinstance(choice, dict) and choice.get("name") == TRIAGE_TOOL:
             return triage_answer(str(transcript[0]["content"]))
