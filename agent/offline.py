@@ -19,7 +19,7 @@ from anthropic.types import Message, MessageParam
 
 from agent.intents import Intent, classify, transfer_target
 from agent.offline_replies import plan_for
-from agent.redraft import is_decision_turn
+from agent.redraft import is_check_turn, is_decision_turn
 from agent.tools import READ_ONLY_TOOLS
 from agent.triage_model import TRIAGE_TOOL, leaning_in
 
@@ -32,6 +32,11 @@ _REDRAFT = (
     "<reply>Hello,\n\nThank you for your patience while we looked into this.\n\n"
     "Best regards,\nThe support team</reply>\n"
     f"<notes>{OFFLINE_BANNER} Rewrote the reply without the rejected action.</notes>"
+)
+_CHECKED_REDRAFT = (
+    "<reply>Hello,\n\nThanks for your message. A member of our team will look into it and "
+    "reply shortly.\n\nBest regards,\nThe support team</reply>\n"
+    f"<notes>{OFFLINE_BANNER} Rewrote the reply as a holding reply after the draft checks.</notes>"
 )
 SIGN_OFF = "Best regards,\nThe support team"
 _SENDER = re.compile(r"^Customer email: (.+)$", re.MULTILINE)
@@ -112,6 +117,10 @@ def respond(transcript: list[Mapping[str, Any]]) -> Message:
     if is_decision_turn(transcript[-1]["content"]):
         logger.info("%s rewrote a reply after a rejection", OFFLINE_LABEL)
         return _message(turn, [{"type": "text", "text": _REDRAFT}], stop_reason="end_turn")
+    if is_check_turn(transcript[-1]["content"]):
+        logger.info("%s rewrote a reply after the draft checks", OFFLINE_LABEL)
+        text = _CHECKED_REDRAFT
+        return _message(turn, [{"type": "text", "text": text}], stop_reason="end_turn")
     first = transcript[0]["content"]
     match = _SENDER.search(first if isinstance(first, str) else "")
     sender = html.unescape(match.group(1).strip()) if match else ""
