@@ -11,7 +11,16 @@ from sqlmodel import select
 
 from tests.agent.anthropic_stand_in import Scripted, StandInAPI, anthropic_stand_in
 from tests.agent.scripts import message, text, tool
-from tests.flow.inbound import actions, comments, conversation, drafts, handled, inbound, send
+from tests.flow.inbound import (
+    actions,
+    agent_runs,
+    comments,
+    conversation,
+    drafts,
+    handled,
+    inbound,
+    send,
+)
 from tests.flow.stack import Stack, finished_despite_retries, running_stack, stack_settings
 from workflows.functions.inbound import INBOUND_RETRIES
 from workflows.store.models import DemoOperation
@@ -152,3 +161,47 @@ async def test_a_model_that_keeps_failing_hands_the_conversation_to_a_person(
     [comment] = await comments(stack, incoming.conversation_id)
     assert "could not finish" in comment.body
     assert await drafts(stack, incoming.conversation_id) == []
+
+
+LEAKY = "<reply>As an AI, I checked act_12345 for you.</reply><notes>n</notes>"
+
+
+async def test_a_draft_that_breaks_a_check_is_rewritten_once_with_the_violations(
+    stack: Stack, model_api: StandInAPI
+) -> None:
+    fixed = "<reply>Thanks for writing; a teammate will reply shortly.</reply><notes>n</notes>"
+    model_api.play(message(text(LEAKY), turn=1), message(text(fixed), turn=2))
+    incoming = inbound("Hi, the sync add-on stopped working.", sender="grace@example.com")
+
+    run = await handled(stack, incoming)
+
+    assert run["status"] == "Completed", run
+    notice = model_api.requests[1]["messages"][-1]["content"][-1]["text"]
+    assert notice.startswith("[draft check]")
+    assert "internal id: act_12345" in notice
+    assert "meta commentary: As an AI" in notice
+    [draft] = await drafts(stack, incoming.conversation_id)
+    assert draft.body == "Thanks for writing; a teammate will reply shortly."
+    [run_row] = await agent_runs(stack, incoming.conversation_id)
+    assert (run_row.redrafted, run_row.draft_violations, run_row.turns) == (True, [], 2)
+    [comment] = await comments(stack, incoming.conversation_id)
+    assert "the rewrite passes" in comment.body
+
+
+async def test_a_draft_still_broken_after_its_rewrite_is_kept_and_flagged(
+    stack: Stack, model_api: StandInAPI
+) -> None:
+    model_api.play(message(text(LEAKY), turn=1), message(text(LEAKY), turn=2))
+    incoming = inbound("Hi, the sync add-on stopped working.", sender="grace@example.com")
+
+    run = await handled(stack, incoming)
+
+    assert run["status"] == "Completed", run
+    assert len(model_api.requests) == 2  # rewritten once, never twice
+    [draft] = await drafts(stack, incoming.conversation_id)
+    assert "act_12345" in draft.body
+    [run_row] = await agent_runs(stack, incoming.conversation_id)
+    assert [v["check"] for v in run_row.draft_violations] == ["internal_id", "meta_commentary"]
+    [comment] = await comments(stack, incoming.conversation_id)
+    assert "DRAFT FLAGGED: it still breaks 2 draft check(s)" in comment.body
+    assert "- internal id: act_12345" in comment.body
