@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlmodel import select
+
 from tests.flow.inbound import (
     actions,
     agent_runs,
@@ -13,6 +15,7 @@ from tests.flow.inbound import (
 )
 from tests.flow.stack import Stack
 from workflows.steps.execution import ESCALATION_TAG
+from workflows.store.attention import Escalation
 
 
 async def test_an_auto_responder_gets_no_draft_and_is_counted(stack: Stack) -> None:
@@ -57,6 +60,10 @@ async def test_a_legal_threat_goes_to_a_person_with_its_tag_and_reason(stack: St
     assert comment.body.startswith("Triage: legal (legal threat: 'my lawyer'), by rules.")
     [counted] = await agent_runs(stack, message.conversation_id)
     assert (counted.triage_kind, counted.triage_reason) == ("legal", "legal threat: 'my lawyer'")
+    async with stack.sessions() as session:
+        [opened] = (await session.exec(select(Escalation))).all()
+    assert (opened.conversation_id, opened.source) == (message.conversation_id, "triage")
+    assert opened.reason == "legal: legal threat: 'my lawyer'"
 
 
 async def test_a_support_request_is_triaged_and_then_drafted(stack: Stack) -> None:

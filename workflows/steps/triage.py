@@ -8,10 +8,10 @@ from pydantic import BaseModel, ConfigDict
 from agent.context import ConversationContext
 from agent.triage import DecidedBy, InboundMessage, Route, TriageKind, TriageSettings, classify
 from agent.triage_model import settle
+from workflows.escalations import escalate
 from workflows.events import InboundReceived
 from workflows.integrations.registry import triage_settings
 from workflows.services import Services
-from workflows.steps.execution import ESCALATION_TAG
 from workflows.store.crud import get_app, record_audit
 from workflows.store.models import AgentRun, Conversation, utcnow
 
@@ -104,7 +104,8 @@ async def hold_back(
             conversation.answered_message_id = customer_message_ids[-1]
             conversation.updated_at = utcnow()
     if triaged.route == "human":
-        await services.inbox.add_tag(conversation_id, ESCALATION_TAG)
+        reason = f"{triaged.kind.replace('_', ' ')}: {triaged.reason}"
+        await escalate(services, conversation_id=conversation_id, source="triage", reason=reason)
     await services.inbox.add_tag(conversation_id, triaged.kind.replace("_", "-"))
     if triaged.route == "human":
         await services.inbox.add_comment(conversation_id, triage_comment(triaged))
