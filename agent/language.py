@@ -5,8 +5,6 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
 # The languages customers of a software desk write in; a short English text scored against all 97
 # of the model's languages is too often taken for a rare one.
 LANGUAGES = [
@@ -17,6 +15,9 @@ LANGUAGES = [
 
 @functools.cache
 def _identifier() -> Any:
+    # Imported on first use: numpy and the model are not needed to start the app or the CLI.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(LANGUAGES)
     return identifier
