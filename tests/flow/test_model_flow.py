@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from tests.agent.anthropic_stand_in import Scripted, StandInAPI, anthropic_stand_in
 from tests.agent.scripts import message, text, tool
+from tests.flow.approvals import TEAM_REFUND, approval_run, click, waiting
 from tests.flow.inbound import (
     actions,
     agent_runs,
@@ -205,3 +206,36 @@ async def test_a_draft_still_broken_after_its_rewrite_is_kept_and_flagged(
     [comment] = await comments(stack, incoming.conversation_id)
     assert comment.body.startswith("DRAFT FLAGGED: it still breaks 2 draft check(s)")
     assert "- internal id: act_12345" in comment.body
+
+
+async def test_a_rewrite_after_a_rejection_that_breaks_a_check_is_not_used(
+    stack: Stack, model_api: StandInAPI
+) -> None:
+    first = "<reply>Thanks for writing about your team licence.</reply><notes>n</notes>"
+    model_api.play(
+        message(
+            tool(
+                "toolu_refund",
+                "refund_purchase",
+                purchase_id="pur_katherine_team",
+                amount_cents=49900,
+                reason="asked",
+            ),
+            turn=1,
+        ),
+        message(text(first), turn=2),
+        message(text(LEAKY), turn=3),
+    )
+    incoming = inbound(TEAM_REFUND, sender="katherine@example.com")
+    await handled(stack, incoming)
+    [pending] = await actions(stack, incoming.conversation_id)
+    await waiting(stack, pending.id)
+
+    await click(stack, pending.id, "rejected", reason="No")
+    await approval_run(stack, pending.id)
+
+    assert len(model_api.requests) == 3  # the rewrite was asked for
+    [draft] = await drafts(stack, incoming.conversation_id)
+    assert "act_12345" not in draft.body
+    assert draft.body.startswith("Thanks for writing about your team licence.")
+    assert "not able to go ahead with your refund request" in draft.body
