@@ -41,3 +41,11 @@ async def test_a_server_error_on_the_eml_is_retryable(
         await front_client.message_headers("msg_1")
 
     assert failed.value.retryable is True
+
+
+async def test_a_refused_eml_means_no_headers_not_a_failed_run(
+    front: FrontStandIn, front_client: FrontClient
+) -> None:
+    front.fail_next("GET", "/messages/msg_1", status=406)
+
+    assert await front_client.message_headers("msg_1") == {}

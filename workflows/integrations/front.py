@@ -125,7 +125,9 @@ class FrontClient:
             ) as response:
                 if response.status_code >= 300:
                     await response.aread()
-                    self._answer(response, what, missing_ok=True)
+                    if response.status_code == 429 or response.status_code >= 500:
+                        self._answer(response, what, missing_ok=False)
+                    # No EML (another channel, a message gone): triage reads the words alone.
                     return {}
                 section = bytearray()
                 async for chunk in response.aiter_bytes():
