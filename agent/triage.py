@@ -3,7 +3,9 @@
 Rules read the headers, the sender, the subject and the text. A rule that sees a clear sign
 (an `Auto-Submitted` header, a lawyer, a Spanish letter to an English-only desk) is sure; one that
 sees only a hint (a single outreach phrase) is not, and the model is asked to settle it
-(`agent.triage_model`). With no sign of anything else, a message is a support request.
+(`agent.triage_model`). Words alone never drop a message that asks something: out-of-office text
+or a receipt subject beside a question leans towards support. With no sign of anything else, a
+message is a support request.
 """
 
 from __future__ import annotations
@@ -94,6 +96,8 @@ _AUTOMATED_SUBJECT = _any(
     r"\bdelivery status notification\b",
     r"\b(?:mail|message) delivery (?:failed|failure)\b",
     r"\breturned mail\b",
+)
+_RECEIPT_SUBJECT = _any(
     r"\byour (?:receipt|invoice|order confirmation)\b",
     r"^\s*(?:receipt|invoice|payment confirmation|order confirmation)\b",
 )
@@ -143,8 +147,8 @@ _PERSONAL = _any(
 )
 _REQUEST = _any(
     r"\?",
-    r"\b(?:refund|money back|help|cannot|can't|can not|unable|error|bug|broken|issue|problem)\b",
-    r"\b(?:how do|how can|please)\b",
+    r"\b(?:refund|money back|cannot|can't|can not|unable|error|bug|broken|issue|problem)\b",
+    r"\b(?:help me|need help|how do|how can|could you|can you|would you)\b",
 )
 # Fewer words than this tell too little about the language ("Thanks!", "Refund").
 _MIN_WORDS_FOR_LANGUAGE = 4
@@ -194,6 +198,16 @@ def _language(message: InboundMessage, settings: TriageSettings) -> Triage | Non
     )
 
 
+def _unless_asked(
+    message: InboundMessage, kind: TriageKind, reason: str, *, sure: bool = True
+) -> Triage:
+    """`kind` when the text asks for nothing; a message that asks leans towards support and is
+    left to the model, since dropping a customer's question costs more than drafting for a robot."""
+    if _REQUEST.search(message.text) is None:
+        return Triage(kind=kind, reason=reason, sure=sure)
+    return Triage(kind="support", reason=f"{reason}, but it asks something", sure=False)
+
+
 def classify(message: InboundMessage, settings: TriageSettings) -> Triage:
     """The rules' verdict; `sure=False` means only a hint was seen and the model should settle it.
 
@@ -209,17 +223,17 @@ def classify(message: InboundMessage, settings: TriageSettings) -> Triage:
         return Triage(kind="legal", reason=f"chargeback: {words!r}")
     if (words := _match(_AUTOMATED_SUBJECT, message.subject)) is not None:
         return Triage(kind="automated", reason=f"subject: {words!r}")
+    if (words := _match(_RECEIPT_SUBJECT, message.subject)) is not None:
+        return _unless_asked(message, "automated", f"receipt subject: {words!r}")
     if (words := _match(_AUTOMATED_TEXT, message.text)) is not None:
-        return Triage(kind="automated", reason=f"automatic text: {words!r}")
+        return _unless_asked(message, "automated", f"automatic text: {words!r}")
     outreach = sorted({m.group(0).lower() for m in _OUTREACH.finditer(whole)})
+    if len(outreach) > 1:
+        return Triage(kind="spam", reason=f"outreach phrases: {', '.join(outreach)}")
     if outreach:
-        return Triage(
-            kind="spam", reason=f"outreach phrases: {', '.join(outreach)}", sure=len(outreach) > 1
-        )
+        return _unless_asked(message, "spam", f"outreach phrase: {outreach[0]}", sure=False)
     if (language := _language(message, settings)) is not None:
         return language
     if (words := _match(_PERSONAL, message.text)) is not None:
-        if _REQUEST.search(message.text) is None:
-            return Triage(kind="personal", reason=f"personal note: {words!r}")
-        return Triage(kind="support", reason=f"personal note with a request: {words!r}", sure=False)
+        return _unless_asked(message, "personal", f"personal note: {words!r}")
     return Triage(kind="support", reason="no sign of automated, outreach or legal mail")

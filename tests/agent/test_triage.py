@@ -112,9 +112,24 @@ def test_vendor_outreach_with_several_phrases_is_spam_for_sure() -> None:
 
 
 def test_one_outreach_phrase_is_only_a_hint() -> None:
-    verdict = classify(mail("We help companies like yours. Interested?"), SETTINGS)
+    verdict = classify(mail("We help companies like yours grow. Reply to learn more."), SETTINGS)
 
     assert (verdict.kind, verdict.sure) == ("spam", False)
+
+
+@pytest.mark.parametrize(
+    ("subject", "text"),
+    [
+        ("Licence", "Could we have a quick call about moving my licence?"),
+        ("Invoice", "Can you send me an invoice for my Pro plan?"),
+        ("Re: refund", "I am currently out of the office but I can't log in to my account."),
+    ],
+)
+def test_a_hint_in_a_message_that_asks_something_leans_to_support(subject: str, text: str) -> None:
+    verdict = classify(mail(text, subject=subject), SETTINGS)
+
+    assert (verdict.kind, verdict.sure) == ("support", False)
+    assert verdict.reason.endswith("but it asks something")
 
 
 @pytest.mark.parametrize(
@@ -203,7 +218,7 @@ async def test_a_malformed_model_answer_keeps_the_rules_leaning(
 
 
 async def test_the_offline_model_keeps_the_rules_leaning() -> None:
-    message = mail("We help companies like yours. Interested?")
+    message = mail("We help companies like yours grow. Reply to learn more.")
     leaning = classify(message, SETTINGS)
 
     settled = await settle(
