@@ -63,7 +63,9 @@ async def check_and_redraft(
     checked = result.model_copy(
         update={
             "draft": draft,
-            "reasoning": notes or result.reasoning,
+            "reasoning": f"{result.reasoning}\nRewritten after the draft checks: {notes}"
+            if notes
+            else result.reasoning,
             "usage": after.usage,
             "cost_usd": estimate_cost_usd(after.model or model, after.usage),
             "turns": after.turns,
