@@ -171,7 +171,10 @@ async def test_a_draft_that_breaks_a_check_is_rewritten_once_with_the_violations
     stack: Stack, model_api: StandInAPI
 ) -> None:
     fixed = "<reply>Thanks for writing; a teammate will reply shortly.</reply><notes>n</notes>"
-    model_api.play(message(text(LEAKY), turn=1), message(text(fixed), turn=2))
+    model_api.play(
+        message(text(LEAKY), turn=1, cache_write=3000),
+        message(text(fixed), turn=2, cache_read=3000, cache_write=40),
+    )
     incoming = inbound("Hi, the sync add-on stopped working.", sender="grace@example.com")
 
     run = await handled(stack, incoming)
@@ -185,6 +188,8 @@ async def test_a_draft_that_breaks_a_check_is_rewritten_once_with_the_violations
     assert draft.body == "Thanks for writing; a teammate will reply shortly."
     [run_row] = await agent_runs(stack, incoming.conversation_id)
     assert (run_row.redrafted, run_row.draft_violations, run_row.turns) == (True, [], 2)
+    # Cache reads and writes of every call, the rewrite's too, are counted on the run.
+    assert (run_row.cache_creation_input_tokens, run_row.cache_read_input_tokens) == (3040, 3000)
     [comment] = await comments(stack, incoming.conversation_id)
     assert "the rewrite passes" in comment.body
 
