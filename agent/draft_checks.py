@@ -69,7 +69,8 @@ _META = re.compile(
 )
 _PLACEHOLDER = re.compile(
     r"\{\{[^{}]*\}\}|\{[A-Za-z_ ]{2,30}\}|<<[^<>]*>>|"
-    r"\[(?:[A-Z][A-Za-z]*(?: [A-Za-z]+){0,3}|insert[^\]]*|your [^\]]*|customer[^\]]*)\]|"
+    # "[Name]", but not the text of a Markdown link: "[the help page](https://…)".
+    r"\[(?:[A-Z][A-Za-z]*(?: [A-Za-z]+){0,3}|insert[^\]]*|your [^\]]*|customer[^\]]*)\](?!\()|"
     r"\bX{3,}\b"
 )
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")

@@ -69,6 +69,7 @@ def test_a_link_from_the_knowledge_may_be_quoted() -> None:
     context = conversation("How do I log in?", knowledge="Sign in at https://app.example/login.")
 
     assert check_draft("Sign in at https://app.example/login.", context=context) == []
+    assert check_draft("See [Sign in](https://app.example/login).", context=context) == []
 
 
 def test_prices_dates_and_products_of_the_purchases_may_be_quoted() -> None:
