@@ -25,7 +25,8 @@ from typing import Any
 import inngest
 
 from agent.loop import DEFAULT_MAX_TURNS, finish, next_turn, start
-from agent.result import AgentState
+from agent.result import AgentResult, AgentState
+from agent.triage import Triage
 from workflows.events import (
     APPROVAL_REQUESTED,
     INBOUND_RECEIVED,
@@ -36,9 +37,11 @@ from workflows.events import (
 from workflows.functions.durable import OUTAGE_RETRIES, run_step, run_step_until_done
 from workflows.services import Services
 from workflows.steps.actions import Routed, RoutedAction, route_actions
+from workflows.steps.checks import check_and_redraft
 from workflows.steps.context import Gathered, UnknownApp, gather_context
 from workflows.steps.execution import execute_action, fail_unfinished_actions
 from workflows.steps.replies import DraftResult, add_comment, create_draft, escalate_failed_run
+from workflows.steps.triage import Triaged, hold_back, triage_message
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +92,24 @@ def create_inbound_function(client: inngest.Inngest, services: Services) -> inng
             return {"status": "already-answered"}
         context = gathered.context
 
+        async def sort_mail() -> Triaged:
+            return await triage_message(services, inbound=inbound, context=context)
+
+        triaged = await run_step(ctx, "triage", Triaged, sort_mail)
+        if triaged.route != "draft":
+
+            async def leave_to_people() -> None:
+                await hold_back(
+                    services,
+                    run_id=ctx.run_id,
+                    triaged=triaged,
+                    context=context,
+                    customer_message_ids=gathered.customer_message_ids,
+                )
+
+            await ctx.step.run("hold-back", leave_to_people)
+            return {"status": "triaged", "kind": triaged.kind, "route": triaged.route}
+
         state = start(context)
         while state.finished is None and state.turns < DEFAULT_MAX_TURNS:
             turn = functools.partial(
@@ -99,19 +120,32 @@ def create_inbound_function(client: inngest.Inngest, services: Services) -> inng
                 model=services.settings.anthropic_model,
             )
             state = await run_step(ctx, "agent-reasoning", AgentState, turn)
-        result = finish(state, model=services.settings.anthropic_model)
+        first = finish(state, model=services.settings.anthropic_model)
 
         async def route() -> Routed:
             return await route_actions(
                 services,
                 run_id=ctx.run_id,
-                result=result,
+                result=first,
                 context=context,
                 transcript=state.transcript,
+                triage=Triage(kind=triaged.kind, reason=triaged.reason, by=triaged.by),
             )
 
         routed = await run_step(ctx, "route-actions", Routed, route)
         actions = [await _carry_out(ctx, services, a, inbound) for a in routed.actions]
+
+        async def check() -> AgentResult:
+            return await check_and_redraft(
+                services,
+                run_id=ctx.run_id,
+                result=first,
+                state=state,
+                context=context,
+                actions=actions,
+            )
+
+        result = await run_step(ctx, "check-draft", AgentResult, check)
 
         async def draft() -> DraftResult:
             return await create_draft(
