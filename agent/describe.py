@@ -47,7 +47,8 @@ def describe_edits(
 ) -> str:
     """'$249.00 → $100.00 by Lee': each changed param, before and after; empty when none."""
     changes = [
-        f"{param_value(key, before.get(key), currency)} → {param_value(key, after.get(key), currency)}"
+        f"{param_value(key, before.get(key), currency)} → "
+        f"{param_value(key, after.get(key), currency)}"
         for key in sorted(set(before) | set(after))
         if before.get(key) != after.get(key)
     ]

@@ -30,7 +30,8 @@ async def test_comment_lists_notes_lookups_verdicts_and_outcomes() -> None:
     amount = format_money(refund.params["amount_cents"], purchase.currency)
     assert f"- Refund of {amount} for {purchase.product}" in comment
     # People read the comment: no Python dict, no JSON, no cents.
-    assert "{" not in comment and "amount_cents" not in comment
+    assert "{" not in comment
+    assert "amount_cents" not in comment
     assert "policy: needs a person's approval" in comment
     assert "rejected by U123: outside policy" in comment
     assert "estimated cost $0.0000" in comment

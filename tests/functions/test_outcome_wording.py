@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from workflows.approvals.view import ActionView
 from agent.describe import describe_action, describe_edits
+from workflows.approvals.view import ActionView
 from workflows.steps.outcome import outcome_sentence
 from workflows.steps.proposals import Proposal
 
