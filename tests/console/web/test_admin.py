@@ -86,6 +86,7 @@ async def test_an_admin_sets_an_apps_approvers_channel_and_limits(console: Conso
         "approvers": "U1, U2 U1",
         "auto_refund_max": "15.50",
         "auto_refund_max_age_days": "7",
+        "confirm_above": "200.00",
     }
 
     await post_form(admin, f"{apps}/demo", form, page=apps)
@@ -94,6 +95,7 @@ async def test_an_admin_sets_an_apps_approvers_channel_and_limits(console: Conso
         app = await get_app(session=session, id="demo")
     assert app is not None
     assert (app.slack_channel, app.approver_ids) == ("C0REVIEW", ["U1", "U2"])
+    assert app.confirm_above_cents == 20000
     assert app.policy == {
         "auto_refund_max_cents": 1550,
         "auto_refund_max_age_days": 7,
@@ -101,6 +103,7 @@ async def test_an_admin_sets_an_apps_approvers_channel_and_limits(console: Conso
     }
     page = (await admin.get(apps)).text
     assert 'value="15.50"' in page
+    assert 'value="200.00"' in page
     assert "builtin:demo" in page
 
 
