@@ -7,11 +7,13 @@ import hmac
 from datetime import timedelta
 
 from starlette.middleware import Middleware
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from console.web import admin_apps, admin_users, auth, health, history, inbox, items, queue
+from console.web.errors import HANDLERS
 from console.web.headers import SecurityHeaders
 from console.web.rendering import STATIC_DIR
 from workflows.config import Settings
@@ -57,6 +59,11 @@ def console_mount(settings: Settings) -> Mount:
     return Mount(
         "/console",
         routes=console_routes(),
-        middleware=[Middleware(SecurityHeaders), session],
+        # Innermost, so error pages carry the session (who is signed in) and the security headers.
+        middleware=[
+            Middleware(SecurityHeaders),
+            session,
+            Middleware(ExceptionMiddleware, handlers=HANDLERS),
+        ],
         name="console",
     )

@@ -62,7 +62,9 @@ class HistorySearch:
                 )
             )
         if self.customer:
-            query = query.where(func.lower(col(Conversation.customer_email)) == self.customer.lower())
+            query = query.where(
+                func.lower(col(Conversation.customer_email)) == self.customer.lower()
+            )
         if self.tool:
             query = query.where(col(Action.tool) == self.tool)
         return self.asked.narrow(query)

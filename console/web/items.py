@@ -110,7 +110,7 @@ async def _decide(
         edits=edits,
     )
     if result.outcome == "forbidden":
-        return forbidden(result.message)
+        raise forbidden(result.message)
     # On to the next item waiting, so a reviewer works through the queue without going back.
     following = around.next or around.previous
     if result.outcome == "decided" and following is not None:
