@@ -40,6 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
     redact_event_keys()  # httpx logs each event's URL, and the event key is in it
+    if logging.getLogger().level > logging.DEBUG:
+        # The server that receives a request logs it already: httpx's own line for each
+        # engine call would log every step twice.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         result: int = command(settings, args)
     except SecretsError as error:
