@@ -12,8 +12,20 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from console.web import admin_apps, admin_users, auth, health, history, inbox, items, queue
+from console.web import (
+    admin_apps,
+    admin_users,
+    auth,
+    escalations,
+    escalations_alerts,
+    health,
+    history,
+    inbox,
+    items,
+    queue,
+)
 from console.web.errors import HANDLERS
+from console.web.escalations_status import AttentionCounts
 from console.web.headers import SecurityHeaders
 from console.web.rendering import STATIC_DIR
 from workflows.config import Settings
@@ -27,6 +39,8 @@ def console_routes() -> list[BaseRoute]:
     return [
         *auth.routes,
         *queue.routes,
+        *escalations.routes,
+        *escalations_alerts.routes,
         *items.routes,
         *history.routes,
         *inbox.routes,
@@ -59,10 +73,11 @@ def console_mount(settings: Settings) -> Mount:
     return Mount(
         "/console",
         routes=console_routes(),
-        # Innermost, so error pages carry the session (who is signed in) and the security headers.
+        # Error pages innermost, so they carry the session, the counts and the security headers.
         middleware=[
             Middleware(SecurityHeaders),
             session,
+            Middleware(AttentionCounts),
             Middleware(ExceptionMiddleware, handlers=HANDLERS),
         ],
         name="console",

@@ -14,6 +14,7 @@ from starlette.templating import Jinja2Templates
 
 from agent.describe import param_value
 from agent.money import format_money
+from console.web.escalations_status import attention_of
 from console.web.proposal_facts import PARAM_LABELS
 from console.web.security import SignedIn, csrf_token
 
@@ -123,6 +124,7 @@ def render(
         "now": clock(),
         "flash": request.session.pop(SESSION_FLASH, None),
         "nav": request.url.path,
+        "attention": attention_of(request),
     }
     return templates.TemplateResponse(
         request, template, {**base, **(context or {})}, status_code=status_code
