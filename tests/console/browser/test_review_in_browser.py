@@ -33,7 +33,13 @@ async def item(console: Console, action_id: str) -> Page:
     page = await console.page("approver")
     await page.goto(f"{console.url}/actions/{action_id}")
     await expect(page.locator("#status")).to_have_text("pending")
+    await keys_ready(page)
     return page
+
+
+async def keys_ready(page: Page) -> None:
+    """Until the page's script listens for shortcuts: a key pressed before then does nothing."""
+    await expect(page.locator("html[data-shortcuts=ready]")).to_have_count(1)
 
 
 async def test_the_item_page_reads_in_words_and_warns_of_another_sum(console: Console) -> None:
@@ -101,6 +107,7 @@ async def test_j_and_k_move_through_the_queue_and_question_mark_explains(
     await page.keyboard.press("j")
     await expect(page).to_have_url(re.compile(f"/actions/{second}$"))
     await expect(page.locator("h1")).to_have_text("Two")
+    await keys_ready(page)
     await page.keyboard.press("j")  # the last item: j stays
     await page.keyboard.press("k")
     await expect(page).to_have_url(re.compile(f"/actions/{first}$"))
@@ -130,8 +137,8 @@ async def test_a_approves_and_goes_on_to_the_next_item_waiting(console: Console)
 
     await page.keyboard.press("a")
 
-    await expect(page).to_have_url(re.compile(f"/actions/{second}$"))
     await expect(page.locator("#flash")).to_contain_text("Here is the next item waiting.")
+    await expect(page).to_have_url(re.compile(f"/actions/{second}$"))
     await expect(page.locator("#status")).to_have_text("pending")
     assert (await action(console.stack, first)).decided_by == "approver@example.com"
     # Rejecting the last one leaves nothing waiting: the page stays and shows the outcome.
