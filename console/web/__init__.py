@@ -21,6 +21,7 @@ from console.web import (
     health,
     history,
     inbox,
+    insights,
     items,
     queue,
 )
@@ -44,6 +45,7 @@ def console_routes() -> list[BaseRoute]:
         *items.routes,
         *history.routes,
         *inbox.routes,
+        *insights.routes,
         *admin_users.routes,
         *admin_apps.routes,
         *health.routes,
