@@ -38,10 +38,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings)
     redact_event_keys()  # httpx logs each event's URL, and the event key is in it
-    if logging.getLogger().level > logging.DEBUG:
-        # The server that receives a request logs it already: httpx's own line for each
-        # engine call would log every step twice.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         result: int = command(settings, args)
     except SecretsError as error:
