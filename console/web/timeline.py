@@ -139,10 +139,14 @@ def _step_entry(step: dict[str, Any]) -> TimelineEntry:
         # A wait that ends without its event is a planned check (a reminder, the deadline),
         # not an error: the run reads the row again and waits on if nothing was decided.
         event = step.get("event")
+        named = step.get("name")
         if event:
             got = _WAITED_FOR.get(event, event)
-            return TimelineEntry(at=step["at"], kind="wait", label=f"received {got}")
-        return TimelineEntry(at=step["at"], kind="wait", label="wait over", detail=_NOTHING_YET)
+            return TimelineEntry(
+                at=step["at"], kind="wait", label=f"received {got}", detail=named or ""
+            )
+        detail = f"{named}: {_NOTHING_YET}" if named else _NOTHING_YET
+        return TimelineEntry(at=step["at"], kind="wait", label="wait over", detail=detail)
     if step["op"] == "Sleep":
         return TimelineEntry(at=step["at"], kind="wait", label=f"slept: {name}")
     if "error" in step:

@@ -1,13 +1,25 @@
 """handle-inbound-message: a customer's message becomes routed actions and a truthful draft.
 
-One run per conversation at a time (a concurrency key on the conversation); a run that starts
-while another is drafting sees every message, and the older run's draft gives way to it.
+One run per conversation: `singleton` in cancel mode. A later message cancels the conversation's
+running run (between its steps) and starts a fresh one, which gathers the thread after it starts
+and so answers every message, the later one included. Skip mode would drop that later message
+when it arrives after the running run read the thread; debounce would delay every reply and still
+let a run start beside one that is already drafting. A concurrency key alone only limits steps in
+flight: two runs of one conversation would interleave.
+
+Nothing a cancelled run did is done twice. The concurrency key stays, so the new run's first step
+waits for the cancelled run's last one to end. Its actions are in the database; the new run finds
+them as repeats of what it proposes and finishes them instead of creating new ones: an automatic
+action is executed at most once (its status is checked and the app sees its id as the idempotency
+key), and an approval request is sent again under its action id as event id, which Inngest and
+the engine drop as a duplicate within 24 h. Its draft is replaced by the new run's.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import inngest
@@ -33,6 +45,8 @@ logger = logging.getLogger(__name__)
 # Attempts after the first, enough to outlive an outage of minutes (see OUTAGE_RETRIES); after
 # the last one the conversation is handed to a person.
 INBOUND_RETRIES = OUTAGE_RETRIES
+# Inngest (and the engine) drop an event whose id was seen in the last 24 hours; an hour spare.
+EVENT_ID_DEDUPE = timedelta(hours=23)
 
 
 def create_inbound_function(client: inngest.Inngest, services: Services) -> inngest.Function[Any]:
@@ -56,6 +70,7 @@ def create_inbound_function(client: inngest.Inngest, services: Services) -> inng
         fn_id="handle-inbound-message",
         name="Handle inbound message",
         trigger=inngest.TriggerEvent(event=INBOUND_RECEIVED),
+        singleton=inngest.Singleton(key="event.data.conversation_id", mode="cancel"),
         concurrency=[inngest.Concurrency(limit=1, key="event.data.conversation_id")],
         retries=INBOUND_RETRIES,
         on_failure=escalate,
@@ -133,8 +148,11 @@ def create_inbound_function(client: inngest.Inngest, services: Services) -> inng
 async def _carry_out(
     ctx: inngest.Context, services: Services, action: RoutedAction, inbound: InboundReceived
 ) -> RoutedAction:
-    """Execute an auto action, or ask for approval of a risky one; repeats do neither."""
-    if action.repeated:
+    """Execute an auto action, or ask for approval of a risky one, once.
+
+    A repeat of an earlier run's action is finished, not redone: that run may have been cancelled
+    between proposing the action and carrying it out."""
+    if action.repeated and not _unfinished_repeat(ctx, services, action):
         return action
     if action.status == "auto":
 
@@ -165,3 +183,19 @@ async def _carry_out(
             ),
         )
     return action
+
+
+def _unfinished_repeat(ctx: inngest.Context, services: Services, action: RoutedAction) -> bool:
+    """Whether carrying out a repeated action again is safe and may be needed.
+
+    An automatic action still `auto` has not run (executing it checks and sets its status). A
+    pending one may never have been requested: sending its request again is dropped as a duplicate
+    event id while the first is under 24 h old, judged at the triggering event's time so replays
+    of the run decide alike."""
+    if action.status == "auto":
+        return True
+    if action.status != "pending" or action.expires_at is None:
+        return False
+    requested_at = action.expires_at - services.settings.approval_timeout
+    received_at = datetime.fromtimestamp((ctx.event.ts or 0) / 1000, tz=UTC)
+    return received_at - requested_at < EVENT_ID_DEDUPE

@@ -58,6 +58,8 @@ def test_failed_steps_retries_and_waits_read_as_waits_not_errors() -> None:
              "error": {"name": "IntegrationError", "message": "HTTP 500"}},
             {"id": "b", "name": None, "op": "WaitForEvent", "at": 102.0, "event": None},
             {"id": "c", "name": None, "op": "WaitForEvent", "at": 103.0, "event": "action/decided"},
+            {"id": "d", "name": "wait-for-decision", "op": "WaitForEvent", "at": 104.0,
+             "event": "action/decided"},
         ],
         "waits": [],
         "scheduled": [{"kind": "call", "target": "step", "attempt": 2, "at": 160.0}],
@@ -69,6 +71,7 @@ def test_failed_steps_retries_and_waits_read_as_waits_not_errors() -> None:
         ("failed", "execute-act_1 failed", "IntegrationError: HTTP 500"),
         ("wait", "wait over", "nothing arrived yet: the run looks again and waits on"),
         ("wait", "received a decision", ""),
+        ("wait", "received a decision", "wait-for-decision"),
         ("retry", "retry 2 scheduled", "at 1970-01-01 00:02:40 UTC"),
     ]
 
