@@ -35,8 +35,8 @@ async def test_lost_access_gets_a_login_link_and_a_truthful_draft(stack: Stack) 
     assert "login link has been sent" in draft.body
     [comment] = await comments(stack, message.conversation_id)
     assert OFFLINE_LABEL in comment.body
-    assert "send_magic_link" in comment.body
-    assert "policy: auto" in comment.body
+    assert "- Login link to ada@example.com" in comment.body
+    assert "policy: runs without approval" in comment.body
     [agent_run] = await agent_runs(stack, message.conversation_id)
     assert agent_run.model == "offline"
     assert agent_run.turns >= 3

@@ -165,7 +165,7 @@ def create_inbound_function(client: inngest.Inngest, services: Services) -> inng
                     services,
                     result=result,
                     actions=actions,
-                    conversation_id=context.conversation_id,
+                    context=context,
                     kept_edit_by=drafted.kept_edit_by,
                 )
 

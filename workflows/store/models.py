@@ -60,6 +60,8 @@ class App(SQLModel, table=True):
     triage: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # Phrases no reply draft may use; a draft that does is rewritten once, then flagged.
     banned_phrases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Approving more than this (minor units) asks the reviewer to confirm first; 0: never.
+    confirm_above_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = _timestamp()
 
 
