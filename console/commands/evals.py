@@ -18,7 +18,7 @@ from workflows.evals.replay import (
     latest_run,
     render_comparison,
     replay_run,
-    stored_policy,
+    stored_settings,
 )
 from workflows.evals.runner import Mode, run_eval
 from workflows.evals.scenarios import Scenario, ScenarioError, load_scenarios
@@ -94,7 +94,7 @@ def replay(settings: Settings, args: argparse.Namespace) -> int:
 async def _replay(settings: Settings, conversation_id: str, model: str | None) -> Comparison:
     async with migrated_session(settings) as session:
         run = await latest_run(session, conversation_id)
-        policy = await stored_policy(session, run.app_id)
+        policy, triage = await stored_settings(session, run.app_id)
     client = make_model_client(
         api_key=settings.anthropic_api_key, base_url=settings.anthropic_base_url
     )
@@ -102,6 +102,7 @@ async def _replay(settings: Settings, conversation_id: str, model: str | None) -
         return await replay_run(
             run,
             policy=policy,
+            triage=triage,
             knowledge_dir=settings.knowledge_dir,
             model_client=client,
             model=model or settings.anthropic_model,

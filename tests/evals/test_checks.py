@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
-
-import pytest
 
 from agent.pricing import TokenUsage
 from agent.result import AgentResult
+from agent.triage import Triage
 from workflows.evals.checks import Check, score
 from workflows.evals.runs import RoutedProposal, RunOutcome
 from workflows.evals.scenarios import Expectations
@@ -42,10 +40,11 @@ def _outcome(*actions: RoutedProposal, draft: str = "Hi,\n\nDone.") -> RunOutcom
         outcome="completed",
     )
     return RunOutcome(
-        triage_class=None,
+        triage=Triage(kind="support", reason="no sign of automated, outreach or legal mail"),
         lookups=["read_conversation", "lookup_user"],
         actions=list(actions),
         draft=draft,
+        draft_violations=["unknown_price"],
         result=result,
         latency_s=0.01,
     )
@@ -109,13 +108,12 @@ def test_missing_lookups_are_named() -> None:
     assert check == Check(name="lookups", status="fail", detail="missing list_purchases")
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("agent.triage") is not None
-    or importlib.util.find_spec("agent.draft_checks") is not None,
-    reason="this version has triage or draft checks",
-)
-def test_class_and_draft_checks_skip_when_their_modules_are_absent() -> None:
-    checks = _score(_outcome(), **{"class": "support", "draft_checks": []})
+def test_the_class_and_the_draft_checks_are_compared_whole() -> None:
+    checks = _score(_outcome(), **{"class": "legal", "draft_checks": []})
 
-    assert checks["class"].status == "skip"
-    assert checks["draft_checks"].status == "skip"
+    assert checks["class"] == Check(
+        name="class", status="fail", detail="expected legal, got support"
+    )
+    assert checks["draft_checks"] == Check(
+        name="draft_checks", status="fail", detail="expected [], got ['unknown_price']"
+    )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from workflows.evals.runs import RoutedProposal, RunOutcome, optional_module
+from workflows.evals.runs import RoutedProposal, RunOutcome
 from workflows.evals.scenarios import Expectations, ExpectedAction
 
 Status = Literal["pass", "fail", "skip"]
@@ -56,15 +56,6 @@ def _contains(draft: str, wanted: str | list[str]) -> bool:
     return any(option.lower() in draft.lower() for option in options)
 
 
-def _draft_check_kinds(outcome: RunOutcome) -> list[str] | None:
-    """The kinds of draft-check violations, or None when this version has no draft checks."""
-    module = optional_module("agent.draft_checks")
-    check: Any = getattr(module, "check_draft", None)
-    if check is None:
-        return None
-    return sorted({str(getattr(v, "kind", v)) for v in check(outcome.draft)})
-
-
 def score(expect: Expectations, outcome: RunOutcome) -> list[Check]:
     """The checks of one scenario; those whose module is missing are skipped, not failed."""
     return list(_checks(expect, outcome))
@@ -72,12 +63,9 @@ def score(expect: Expectations, outcome: RunOutcome) -> list[Check]:
 
 def _checks(expect: Expectations, outcome: RunOutcome) -> Iterator[Check]:
     if expect.class_ is not None:
-        if outcome.triage_class is None:
-            yield Check(name="class", status="skip", detail="no triage in this version")
-        else:
-            ok = outcome.triage_class == expect.class_
-            detail = "" if ok else f"expected {expect.class_}, got {outcome.triage_class}"
-            yield Check(name="class", status="pass" if ok else "fail", detail=detail)
+        ok = outcome.triage_class == expect.class_
+        detail = "" if ok else f"expected {expect.class_}, got {outcome.triage_class}"
+        yield Check(name="class", status="pass" if ok else "fail", detail=detail)
     missing_lookups = [name for name in expect.lookups if name not in outcome.lookups]
     if expect.lookups:
         yield Check(
@@ -109,12 +97,7 @@ def _checks(expect: Expectations, outcome: RunOutcome) -> Iterator[Check]:
             detail=f"contains {present}" if present else "",
         )
     if expect.draft_checks is not None:
-        kinds = _draft_check_kinds(outcome)
-        if kinds is None:
-            yield Check(
-                name="draft_checks", status="skip", detail="no draft checks in this version"
-            )
-        else:
-            ok = kinds == sorted(expect.draft_checks)
-            detail = "" if ok else f"expected {sorted(expect.draft_checks)}, got {kinds}"
-            yield Check(name="draft_checks", status="pass" if ok else "fail", detail=detail)
+        kinds = outcome.draft_violations
+        ok = kinds == sorted(expect.draft_checks)
+        detail = "" if ok else f"expected {sorted(expect.draft_checks)}, got {kinds}"
+        yield Check(name="draft_checks", status="pass" if ok else "fail", detail=detail)

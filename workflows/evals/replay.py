@@ -1,7 +1,7 @@
 """Replay a stored agent run: its context through today's prompt and model, compared with then.
 
 Both runs go through today's policy and draft composition at the moment the stored run was made,
-so what differs comes from the prompt and the model. Nothing is executed or sent.
+so what differs comes from triage, the prompt and the model. Nothing is executed or sent.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from agent.client import ModelClient
 from agent.context import AppPolicy, ConversationContext
-from agent.loop import run_agent
+from agent.drafts import compose_draft
 from agent.result import AgentResult
-from workflows.evals.runs import RoutedProposal, route, triage_class
-from workflows.integrations.registry import app_policy, load_knowledge
+from agent.triage import TriageSettings
+from workflows.evals.runs import RoutedProposal, route, run_conversation
+from workflows.integrations.registry import app_policy, load_knowledge, triage_settings
 from workflows.store.crud import get_app
 from workflows.store.models import AgentRun
 
@@ -49,42 +50,31 @@ class Comparison(BaseModel):
 
 
 async def latest_run(session: AsyncSession, conversation_id: str) -> AgentRun:
-    """The conversation's newest stored agent run."""
+    """The conversation's newest agent run that kept its context (triage-only runs keep none)."""
     query = (
         select(AgentRun)
         .where(AgentRun.conversation_id == conversation_id)
         .order_by(col(AgentRun.created_at).desc())
-        .limit(1)
     )
-    run = (await session.exec(query)).first()
-    if run is None or not run.result or not run.context:
-        raise RunNotFound(f"no stored agent run for conversation {conversation_id}")
-    return run
+    for run in await session.exec(query):
+        if run.context and run.result:
+            return run
+    raise RunNotFound(f"no stored agent run for conversation {conversation_id}")
 
 
-async def stored_policy(session: AsyncSession, app_id: str) -> AppPolicy:
-    """The app's policy as it is today; the cautious defaults when the app is gone."""
+async def stored_settings(session: AsyncSession, app_id: str) -> tuple[AppPolicy, TriageSettings]:
+    """The app's policy and triage settings as they are today; defaults when the app is gone."""
     app = await get_app(session=session, id=app_id)
-    return app_policy(app) if app is not None else AppPolicy()
-
-
-def _summary(
-    result: AgentResult, context: ConversationContext, policy: AppPolicy, run: AgentRun
-) -> RunSummary:
-    actions, draft = route(result, context=context, policy=policy, now=run.created_at)
-    return RunSummary(
-        model=result.model,
-        triage_class=triage_class(context),
-        tools=[call.name for call in result.tool_calls],
-        actions=actions,
-        draft=draft,
-    )
+    if app is None:
+        return AppPolicy(), TriageSettings()
+    return app_policy(app), triage_settings(app)
 
 
 async def replay_run(
     run: AgentRun,
     *,
     policy: AppPolicy,
+    triage: TriageSettings,
     knowledge_dir: str,
     model_client: ModelClient,
     model: str,
@@ -94,13 +84,33 @@ async def replay_run(
     context = ConversationContext.model_validate(
         {**run.context, "knowledge": load_knowledge(run.app_id, knowledge_dir)}
     )
-    before = AgentResult.model_validate(run.result)
-    after = await run_agent(context=context, model_client=model_client, model=model)
+    stored = AgentResult.model_validate(run.result)
+    actions, outcomes = route(stored, context=context, policy=policy, now=run.created_at)
+    today = await run_conversation(
+        context,
+        model_client=model_client,
+        model=model,
+        policy=policy,
+        now=run.created_at,
+        triage_settings=triage,
+    )
     return Comparison(
         conversation_id=run.conversation_id,
         run_id=run.id,
-        before=_summary(before, context, policy, run),
-        after=_summary(after, context, policy, run),
+        before=RunSummary(
+            model=stored.model,
+            triage_class=run.triage_kind,
+            tools=[call.name for call in stored.tool_calls],
+            actions=actions,
+            draft=compose_draft(stored, outcomes, context=context),
+        ),
+        after=RunSummary(
+            model=today.result.model or model,
+            triage_class=today.triage_class,
+            tools=[call.name for call in today.result.tool_calls],
+            actions=today.actions,
+            draft=today.draft,
+        ),
     )
 
 

@@ -51,6 +51,7 @@ async def run_scenario(
             model=model,
             policy=scenario.policy,
             now=scenario.now,
+            headers=scenario.headers,
         )
     except (ReplayMismatch, AgentError) as exc:
         return ScenarioResult(

@@ -1,17 +1,16 @@
-"""One conversation through the real loop, the policy and the draft, with nothing sent anywhere.
+"""One conversation through triage, the real loop, the policy, the draft checks and the draft,
+with nothing sent anywhere.
 
 Auto actions are carried out against an in-memory copy of the customer's account (the demo app's
 state, seeded with the context's customer and purchases), so the draft reads as it would after
-the workflow executed them; actions that need a human stay pending.
+the workflow executed them; actions that need a human stay pending. Mail that triage leaves to
+people gets no agent run and no draft, as in the workflow.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import time
 from datetime import datetime
-from types import ModuleType
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -19,11 +18,14 @@ from pydantic import BaseModel, ConfigDict
 from agent.actions import ProposedAction
 from agent.client import ModelClient
 from agent.context import AppPolicy, ConversationContext
-from agent.drafts import ActionOutcome, compose_draft
-from agent.loop import run_agent
+from agent.draft_rewrite import check_and_rewrite
+from agent.drafts import ActionOutcome, compose_draft, judged_actions
+from agent.loop import DEFAULT_MAX_TURNS, finish, next_turn, start
 from agent.policy import PolicyDecision, Verdict, decide_all
 from agent.pricing import TokenUsage
 from agent.result import AgentResult
+from agent.triage import InboundMessage, Triage, TriageSettings, classify
+from agent.triage_model import settle
 from workflows.errors import IntegrationError
 from workflows.integrations.demo_state import DemoPurchase, DemoState, DemoUser
 
@@ -52,30 +54,44 @@ class RunOutcome(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    triage_class: str | None
+    triage: Triage
     lookups: list[str]
     actions: list[RoutedProposal]
+    # Empty when triage left the message to people.
     draft: str
+    # The draft checks the reply still breaks after its one rewrite.
+    draft_violations: list[str]
     result: AgentResult
     latency_s: float
+
+    @property
+    def triage_class(self) -> str:
+        return self.triage.kind
 
     @property
     def usage(self) -> TokenUsage:
         return self.result.usage
 
 
-def optional_module(name: str) -> ModuleType | None:
-    """A project module that may not exist in this version (triage, draft checks)."""
-    if importlib.util.find_spec(name) is None:
-        return None
-    return importlib.import_module(name)
-
-
-def triage_class(context: ConversationContext) -> str | None:
-    """The triage class of the conversation, or None when this version has no triage."""
-    triage = optional_module("agent.triage")
-    classify = getattr(triage, "classify_conversation", None)
-    return str(classify(context)) if classify is not None else None
+async def sort_mail(
+    context: ConversationContext,
+    *,
+    headers: dict[str, str],
+    settings: TriageSettings,
+    model_client: ModelClient,
+    model: str,
+) -> Triage:
+    """Triage of the newest customer message, as the workflow's triage step does it."""
+    newest = context.last_customer_message()
+    message = InboundMessage(
+        sender=context.sender_email,
+        subject=context.subject or "",
+        text=newest.text if newest is not None else "",
+        headers=headers,
+    )
+    return await settle(
+        message, settings, classify(message, settings), model_client=model_client, model=model
+    )
 
 
 def _account(context: ConversationContext, now: datetime) -> DemoState:
@@ -119,8 +135,8 @@ def _carry_out(
 
 def route(
     result: AgentResult, *, context: ConversationContext, policy: AppPolicy, now: datetime
-) -> tuple[list[RoutedProposal], str]:
-    """The policy's verdicts, the in-memory outcomes, and the draft the customer would get."""
+) -> tuple[list[RoutedProposal], dict[str, ActionOutcome]]:
+    """The policy's verdicts and what became of each proposal in the in-memory account."""
     account = _account(context, now)
     routed: list[RoutedProposal] = []
     outcomes: dict[str, ActionOutcome] = {}
@@ -138,7 +154,21 @@ def route(
                 status=outcome.status,
             )
         )
-    return routed, compose_draft(result, outcomes, context=context)
+    return routed, outcomes
+
+
+def _left_to_people(verdict: Triage) -> AgentResult:
+    return AgentResult(
+        draft="",
+        reasoning=f"triage: {verdict.kind} ({verdict.reason})",
+        proposed_actions=[],
+        tool_calls=[],
+        usage=TokenUsage(),
+        cost_usd=0.0,
+        model="",
+        turns=0,
+        outcome="completed",
+    )
 
 
 async def run_conversation(
@@ -148,16 +178,45 @@ async def run_conversation(
     model: str,
     policy: AppPolicy,
     now: datetime,
+    headers: dict[str, str] | None = None,
+    triage_settings: TriageSettings | None = None,
 ) -> RunOutcome:
-    """Triage, the agent loop, the policy and the draft for one conversation."""
+    """Triage, the agent loop, the policy, the draft checks and the draft for one conversation."""
     started = time.perf_counter()
-    result = await run_agent(context=context, model_client=model_client, model=model)
-    actions, draft = route(result, context=context, policy=policy, now=now)
+    settings = triage_settings or TriageSettings()
+    verdict = await sort_mail(
+        context, headers=headers or {}, settings=settings, model_client=model_client, model=model
+    )
+    if settings.route(verdict.kind) != "draft":
+        return RunOutcome(
+            triage=verdict,
+            lookups=[],
+            actions=[],
+            draft="",
+            draft_violations=[],
+            result=_left_to_people(verdict),
+            latency_s=time.perf_counter() - started,
+        )
+    state = start(context)
+    while state.finished is None and state.turns < DEFAULT_MAX_TURNS:
+        state = await next_turn(state, context=context, model_client=model_client, model=model)
+    first = finish(state, model=model)
+    actions, outcomes = route(first, context=context, policy=policy, now=now)
+    rewritten = await check_and_rewrite(
+        first,
+        state,
+        judged=judged_actions(first, outcomes, context=context),
+        context=context,
+        model_client=model_client,
+        model=model,
+    )
+    result = rewritten[0] if rewritten is not None else first
     return RunOutcome(
-        triage_class=triage_class(context),
+        triage=verdict,
         lookups=[c.name for c in result.tool_calls if c.kind == "lookup"],
         actions=actions,
-        draft=draft,
+        draft=compose_draft(result, outcomes, context=context),
+        draft_violations=sorted({v.check for v in result.draft_violations}),
         result=result,
         latency_s=time.perf_counter() - started,
     )

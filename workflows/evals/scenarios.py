@@ -70,7 +70,7 @@ class ExpectedAction(BaseModel):
 class Expectations(BaseModel):
     model_config = _STRICT
 
-    # support, automated, spam, personal, legal, foreign_language: checked when triage is present.
+    # The triage kind: support, automated, spam, personal, legal or foreign_language.
     class_: str | None = Field(default=None, alias="class")
     # Look-ups the run must make.
     lookups: list[str] = Field(default_factory=list)
@@ -97,6 +97,8 @@ class Scenario(BaseModel):
     now: UtcDatetime = EVAL_NOW
     sender: str | None = None
     subject: str | None = None
+    # Headers of the newest message (Auto-Submitted, Precedence…), which triage reads.
+    headers: dict[str, str] = Field(default_factory=dict)
     customer: Customer | None = None
     purchases: list[ScenarioPurchase] = Field(default_factory=list)
     messages: list[ScenarioMessage] = Field(min_length=1)

@@ -5,13 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm.attributes import flag_modified
 
 from agent.context import ConversationContext
-from agent.draft_checks import check_draft
+from agent.draft_rewrite import check_and_rewrite
 from agent.drafts import judged_actions
-from agent.errors import ModelRefused
-from agent.loop import next_turn
-from agent.pricing import estimate_cost_usd
-from agent.redraft import check_notice
-from agent.result import AgentResult, AgentState, split_final_text
+from agent.result import AgentResult, AgentState
 from workflows.services import Services
 from workflows.steps.actions import RoutedAction
 from workflows.steps.replies import outcomes
@@ -39,42 +35,18 @@ async def check_and_redraft(
         app = await get_app(session=session, id=context.app_id)
     banned = app.banned_phrases if app is not None else []
     judged = judged_actions(result, outcomes(actions), context=context)
-    found = check_draft(result.draft, context=context, actions=judged, banned_phrases=banned)
-    if not found:
+    rewritten = await check_and_rewrite(
+        result,
+        state,
+        judged=judged,
+        banned_phrases=banned,
+        context=context,
+        model_client=services.model_client,
+        model=services.settings.anthropic_model,
+    )
+    if rewritten is None:
         return result
-    model = services.settings.anthropic_model
-    retry = state.model_copy(
-        update={
-            "transcript": [*state.transcript, {"role": "user", "content": check_notice(found)}],
-            "finished": None,
-            "final_text": "",
-        }
-    )
-    try:
-        after = await next_turn(
-            retry, context=context, model_client=services.model_client, model=model
-        )
-    except ModelRefused:
-        # The model will not rewrite this reply: it stands, flagged, for a person to fix.
-        after = state.model_copy(update={"finished": None})
-    draft, notes = split_final_text(after.final_text) if after.finished == "completed" else ("", "")
-    # A rewrite that proposes or looks anything up is not a reply: the first draft stands.
-    draft = draft or result.draft
-    checked = result.model_copy(
-        update={
-            "draft": draft,
-            "reasoning": f"{result.reasoning}\nRewritten after the draft checks: {notes}"
-            if notes
-            else result.reasoning,
-            "usage": after.usage,
-            "cost_usd": estimate_cost_usd(after.model or model, after.usage),
-            "turns": after.turns,
-            "redrafted": True,
-            "draft_violations": check_draft(
-                draft, context=context, actions=judged, banned_phrases=banned
-            ),
-        }
-    )
+    checked, after = rewritten
     await _record_check(services, run_id=run_id, result=checked, transcript=after.transcript)
     return checked
 
