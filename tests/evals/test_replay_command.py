@@ -74,6 +74,7 @@ async def _store_run(url: str) -> None:
                     result=OLD_RESULT.model_dump(mode="json"),
                     context=context.model_dump(mode="json", exclude={"knowledge"}),
                     transcript=[],
+                    triage_kind="legal",
                     created_at=scenario.now,
                 )
             )
@@ -100,6 +101,7 @@ def test_replay_shows_the_changed_verdicts_tools_and_draft(
 
     shown = capsys.readouterr().out
     assert f"conversation {CONVERSATION}, run run_old: claude-sonnet-4-5 then, offline now" in shown
+    assert "class: legal → support" in shown
     assert (
         "tools: lookup_user → read_conversation, lookup_user, list_purchases, refund_purchase"
     ) in shown
