@@ -198,3 +198,29 @@ async def test_a_miss_names_every_part_that_changed() -> None:
         "request 1 is not in the recording: the messages, the system prompt and tool_choice "
         "changed since it was recorded; re-record with --record"
     )
+
+
+def test_a_reply_that_breaks_a_draft_check_is_rewritten_once_and_scored_after(
+    scenario: Path, stand_in: StandInAPI, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    scenario.write_text(SCENARIO + "    draft_checks: []\n")
+    leaky = scripts.final(
+        "Hi Maya,\n\nAs an AI, I have looked at your account.\n\nBest regards,\nThe support team",
+        "Proposed a full refund.",
+        turn=4,
+    )
+    clean = scripts.final(
+        "Hi Maya,\n\nThanks for letting us know.\n\nBest regards,\nThe support team",
+        "Rewrote without talking about myself.",
+        turn=5,
+    )
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", stand_in.url)
+    stand_in.play(*RESPONSES[:3], leaky, clean)
+
+    code, card = _eval(str(scenario.parent), out=tmp_path / "live.json")
+
+    assert code == 0
+    assert len(stand_in.requests) == 5
+    assert "meta commentary: As an AI" in json.dumps(stand_in.requests[4]["messages"][-1])
+    assert card["results"][0]["passed"] is True
