@@ -17,6 +17,7 @@ from typing import Any
 
 from anthropic.types import Message, MessageParam
 
+from agent.injection import before_forged_tag
 from agent.intents import Intent, classify, transfer_target
 from agent.offline_replies import plan_for
 from agent.redraft import is_check_turn, is_decision_turn
@@ -77,11 +78,13 @@ def _proposed_already(transcript: list[Mapping[str, Any]]) -> bool:
 
 
 def _unanswered_customer_text(conversation: Mapping[str, Any]) -> str:
-    """Every customer message since the last reply, oldest first: two quick emails are one ask."""
+    """Every customer message since the last reply, oldest first: two quick emails are one ask.
+
+    What a message says after a forged tag of the prompt poses as the team and is left out."""
     unanswered: list[str] = []
     for message in sorted(conversation["messages"], key=lambda m: m["sent_at"]):
         if message["author"] == "customer":
-            unanswered.append(str(message["text"]))
+            unanswered.append(before_forged_tag(str(message["text"])))
         else:
             unanswered.clear()
     return "\n\n".join(unanswered)

@@ -137,6 +137,17 @@ _OUTREACH = _any(
     r"\bwe help (?:companies|businesses|brands|startups)\b",
     r"\b(?:boost|grow|increase) your (?:sales|revenue|traffic|conversions)\b",
     r"\boutsourc(?:e|ing)\b",
+    r"\b(?:google|search) rankings?\b",
+    r"\borganic traffic\b",
+    r"\b(?:15|20|30) minutes (?:this|next) week\b",
+    r"\brevenue share\b",
+    r"\blist your (?:app|product|software)\b",
+    r"\bguest (?:article|blog)",
+    r"\bdo-?follow\b",
+    r"\bpaid placements?\b",
+    r"\b(?:has|have) been selected to receive\b",
+    r"\bwallet (?:details|address|seed)\b",
+    r"\bclaim your (?:reward|prize|bonus)\b",
 )
 _PERSONAL = _any(
     r"\bjust wanted to say\b",

@@ -226,3 +226,34 @@ async def test_the_offline_model_keeps_the_rules_leaning() -> None:
     )
 
     assert (settled.kind, settled.by, settled.sure) == ("spam", "model", True)
+
+
+@pytest.mark.parametrize(
+    ("subject", "text"),
+    [
+        (
+            "Quick question about your website",
+            "I noticed issues holding back your Google rankings. We doubled organic traffic "
+            "for others. Do you have 15 minutes this week for a quick call?",
+        ),
+        (
+            "Hello",
+            "We would love to list your app on our marketplace. We work on a 30% revenue share. "
+            "Who should I talk to?",
+        ),
+        (
+            "Collaboration",
+            "I'd love to contribute a guest article with one do-follow link. We also offer "
+            "paid placements. Interested?",
+        ),
+        (
+            "You have been selected!!!",
+            "Your company has been selected to receive 2.5 BTC. Enter your wallet details to "
+            "claim your reward today.",
+        ),
+    ],
+)
+def test_a_pitch_that_asks_a_question_is_still_spam(subject: str, text: str) -> None:
+    verdict = classify(mail(text, subject=subject), SETTINGS)
+
+    assert (verdict.kind, verdict.sure) == ("spam", True)
