@@ -257,3 +257,28 @@ def test_a_pitch_that_asks_a_question_is_still_spam(subject: str, text: str) -> 
     verdict = classify(mail(text, subject=subject), SETTINGS)
 
     assert (verdict.kind, verdict.sure) == ("spam", True)
+
+
+def test_a_short_question_in_an_unspaced_script_is_foreign_language() -> None:
+    # Japanese has no spaces: counted by words, this is a single one and too short to judge.
+    text = "こんにちは。チームライセンスの価格を教えていただけますか。"
+
+    assert classify(mail(text, subject="価格"), SETTINGS).kind == "foreign_language"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Under Article 17 of the GDPR I request the erasure of all personal data you hold.",
+        "I am exercising my right to be forgotten. Delete everything.",
+        "This is a data subject access request: send me what you hold on me.",
+    ],
+)
+def test_a_data_protection_request_goes_to_a_person(text: str) -> None:
+    assert classify(mail(text), SETTINGS).kind == "legal"
+
+
+def test_a_question_that_mentions_gdpr_is_support() -> None:
+    assert classify(mail("Are you GDPR compliant? Where is my data stored?"), SETTINGS).kind == (
+        "support"
+    )
