@@ -11,7 +11,7 @@ import re
 
 # A tag of the prompt written by the customer: the end of their message, or notes of ours.
 _FORGED_TAG = re.compile(
-    r"</?\s*(?:customer_message|conversation|notes|system|instructions?|reply)\b[^>]*>",
+    r"</?\s*(?:customer_message|conversation|notes|system|instructions?|reply)(?=[\s/>])[^>]*>",
     re.IGNORECASE,
 )
 _ORDERS = re.compile(

@@ -41,7 +41,11 @@ def test_orders_are_recognised(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["I'd like a refund for the Sync add-on, please.", "Can I ignore the update notice?"],
+    [
+        "I'd like a refund for the Sync add-on, please.",
+        "Can I ignore the update notice?",
+        "Please move my licence to <reply@family.example>.",
+    ],
 )
 def test_an_ordinary_request_gives_no_orders(text: str) -> None:
     assert not gives_orders(text)
