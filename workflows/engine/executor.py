@@ -6,9 +6,9 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,7 +27,8 @@ from workflows.engine.protocol import (
 )
 from workflows.engine.registry import FUNCTION_INVOKED, FunctionDef
 from workflows.engine.runs import end_run, latest_event_seq, make_event, start_run
-from workflows.engine.store import Job, Store, add_job, delete_job, has_memo, load_run, save_memo
+from workflows.engine.store import Job, Store, add_job, delete_job, load_run, save_memo
+from workflows.engine.transport import Transport, TransportError
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 600.0
@@ -38,6 +39,37 @@ def backoff(attempt: int) -> float:
     return float(min(2.0**attempt, MAX_BACKOFF))
 
 
+STEP_RESULTS = frozenset({"StepRun", "StepFailed", "StepError"})
+
+
+def step_memo(op: Op) -> dict[str, Any]:
+    """What a step's result is remembered as, and handed back to the function."""
+    return {"data": op.data} if op.op == "StepRun" else {"error": op.error}
+
+
+@dataclass(frozen=True)
+class HotRun:
+    """A run as one job last committed it, for that job's next call: saves reading the run
+    and its memos back from the database at every step."""
+
+    run: Row[Any]
+    memos: dict[str, Any]  # step id -> memo, in the order the steps ended
+
+    @classmethod
+    def after(cls, run: Row[Any], memos: dict[str, Any], reply: Reply) -> HotRun | None:
+        """The run once `reply` is applied, when this job is the only writer of its memos:
+        the reply carried step results alone and no parallel steps are pending. Otherwise
+        (waits, timers, parallel calls of the same run) the next call reads the database."""
+        if run.planned or reply.kind != "ops":
+            return None
+        results = {}
+        for op in reply.ops:
+            if op.op not in STEP_RESULTS or op.id in memos:
+                return None
+            results[op.id] = step_memo(op)
+        return cls(run=run, memos={**memos, **results})
+
+
 class Executor:
     """Runs `call` jobs: one HTTP request to the function, then its reply applied atomically."""
 
@@ -46,7 +78,7 @@ class Executor:
         *,
         store: Store,
         functions: Mapping[str, FunctionDef],
-        http: httpx.AsyncClient,
+        http: Transport,
         clock: Clock,
         signing_key: str | None,
     ) -> None:
@@ -60,28 +92,33 @@ class Executor:
     async def call(self, job: Job) -> None:
         """Run the job's function until it waits, sleeps, ends or must retry later."""
         next_job: Job | None = job
+        hot: HotRun | None = None
         while next_job is not None:
-            next_job = await self._call_once(next_job)
+            next_job, hot = await self._call_once(next_job, hot)
 
-    async def _call_once(self, job: Job) -> Job | None:
+    async def _call_once(self, job: Job, hot: HotRun | None) -> tuple[Job | None, HotRun | None]:
         assert job.run_id is not None
-        if job.payload.get("memo"):
-            await self._save_pending_memo(job)
-        run = await self._store.run(job.run_id)
-        if run is None or run.status != "Running":
-            async with self._store.transaction() as conn:
-                await delete_job(conn, job.id)
-            return None
+        if hot is not None:
+            run, memos = hot.run, hot.memos
+        else:
+            if job.payload.get("memo"):
+                await self._save_pending_memo(job)
+            loaded = await self._store.run(job.run_id)
+            if loaded is None or loaded.status != "Running":
+                async with self._store.transaction() as conn:
+                    await delete_job(conn, job.id)
+                return None, None
+            run = loaded
+            memos = {memo.id: memo.memo for memo in await self._store.memos(run.id)}
         fn = self._functions.get(run.function_id)
-        memos = await self._store.memos(run.id)
         if fn is None:
             reply = Reply(kind="error", error={"name": "FunctionNotFound"}, retriable=False)
         else:
             request = CallRequest(
                 run_id=run.id,
                 event=run.event,
-                memos={memo.id: memo.memo for memo in memos},
-                stack=[memo.id for memo in memos],
+                memos=memos,
+                stack=list(memos),
                 attempt=job.attempt,
                 max_attempts=fn.max_attempts,
                 disable_immediate_execution=not job.immediate,
@@ -92,23 +129,23 @@ class Executor:
             current = await load_run(conn, run.id)
             if current is None or current.status != "Running":
                 await delete_job(conn, job.id)
-                return None
-            return await self._apply(conn, job, current, fn, reply)
+                return None, None
+            next_job = await self._apply(conn, job, current, fn, reply)
+        return next_job, HotRun.after(current, memos, reply) if next_job else None
 
     async def _save_pending_memo(self, job: Job) -> None:
         """A timer's result is committed before the call that consumes it."""
         memo = job.payload["memo"]
         async with self._store.transaction() as conn:
-            if not await has_memo(conn, job.run_id or "", memo["id"]):
-                await save_memo(
-                    conn,
-                    run_id=job.run_id or "",
-                    step_id=memo["id"],
-                    name=memo.get("name"),
-                    op=memo["op"],
-                    memo=None,
-                    at=self._clock.now(),
-                )
+            await save_memo(
+                conn,
+                run_id=job.run_id or "",
+                step_id=memo["id"],
+                name=memo.get("name"),
+                op=memo["op"],
+                memo=None,
+                at=self._clock.now(),
+            )
             await conn.execute(
                 update(schema.jobs).where(schema.jobs.c.id == job.id).values(payload=None)
             )
@@ -120,17 +157,17 @@ class Executor:
             headers["x-inngest-server-kind"] = "cloud"
             headers["x-inngest-signature"] = sign(body, self._signing_key, int(self._clock.now()))
         try:
-            response = await self._http.post(url, content=body, headers=headers)
-        except httpx.HTTPError as err:
-            return Reply(kind="error", error={"name": type(err).__name__, "message": str(err)})
+            response = await self._http.request("POST", url, content=body, headers=headers)
+        except TransportError as err:
+            return Reply(kind="error", error={"name": err.kind, "message": str(err)})
         if self._signing_key and not verify(
             response.content, response.headers.get("x-inngest-signature"), self._signing_key
         ):
-            message = f"reply {response.status_code} is not signed with the signing key"
+            message = f"reply {response.status} is not signed with the signing key"
             return Reply(kind="error", error={"name": "SignatureError", "message": message})
         try:
             return parse_reply(
-                response.status_code, dict(response.headers), response.content, self._clock.now()
+                response.status, response.headers, response.content, self._clock.now()
             )
         except ProtocolError as err:
             return Reply(kind="error", error={"name": "ProtocolError", "message": str(err)})
@@ -172,12 +209,11 @@ class Executor:
     async def _apply_op(self, conn: AsyncConnection, run: Row[Any], op: Op, now: float) -> bool:
         """Carry out one op; True when it recorded a step result the run can go on from."""
         name = op.display_name or op.name
-        if op.op in ("StepRun", "StepFailed", "StepError"):
-            memo = {"data": op.data} if op.op == "StepRun" else {"error": op.error}
-            if not await has_memo(conn, run.id, op.id):
-                await save_memo(
-                    conn, run_id=run.id, step_id=op.id, name=name, op=op.op, memo=memo, at=now
-                )
+        if op.op in STEP_RESULTS:
+            memo = step_memo(op)
+            await save_memo(
+                conn, run_id=run.id, step_id=op.id, name=name, op=op.op, memo=memo, at=now
+            )
             return True
         if op.op == "Sleep":
             memo = {"id": op.id, "op": "Sleep", "name": name}

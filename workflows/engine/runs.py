@@ -13,7 +13,6 @@ from workflows.engine.store import (
     EVENT_DEDUPE_WINDOW,
     add_job,
     finish_run,
-    has_memo,
     insert_event,
     load_run,
     new_id,
@@ -155,9 +154,10 @@ async def resume(
 ) -> bool:
     """Record a step's result for a waiting run and queue its next call, once."""
     run = await load_run(conn, run_id)
-    if run is None or run.status != "Running" or await has_memo(conn, run_id, step_id):
+    if run is None or run.status != "Running":
         return False
-    await save_memo(conn, run_id=run_id, step_id=step_id, op=op, memo=memo, at=now)
+    if not await save_memo(conn, run_id=run_id, step_id=step_id, op=op, memo=memo, at=now):
+        return False
     await add_job(conn, kind="call", run_id=run_id, available_at=now)
     return True
 

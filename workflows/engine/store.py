@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, delete, event, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine as SyncEngine
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import IntegrityError
@@ -201,10 +202,13 @@ async def save_memo(
     memo: object,
     at: float,
     name: str | None = None,
-) -> None:
-    await conn.execute(
-        insert(schema.steps).values(run_id=run_id, id=step_id, name=name, op=op, memo=memo, at=at)
-    )
+) -> bool:
+    """Record a step's result unless it has one: the first result of a step is its result.
+    False when the step already had one."""
+    values = {"run_id": run_id, "id": step_id, "name": name, "op": op, "memo": memo, "at": at}
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(schema.steps).values(values).on_conflict_do_nothing()
+    return bool((await conn.execute(statement)).rowcount)
 
 
 async def delete_job(conn: AsyncConnection, job_id: int) -> bool:
