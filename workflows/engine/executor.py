@@ -69,6 +69,17 @@ class HotRun:
             results[op.id] = step_memo(op)
         return cls(run=run, memos={**memos, **results})
 
+    @staticmethod
+    def may_apply(reply: Reply) -> bool:
+        """Whether the reply can be applied to the run as remembered, without reading it
+        again: it ends the run (which checks the run is still running) or records step
+        results (whose job update finds the job gone if the run ended meanwhile)."""
+        return reply.kind != "ops" or all(op.op in STEP_RESULTS for op in reply.ops)
+
+
+class RunEnded(Exception):
+    """The run ended (cancelled) while its step ran: what the step did is not recorded."""
+
 
 class Executor:
     """Runs `call` jobs: one HTTP request to the function, then its reply applied atomically."""
@@ -125,12 +136,18 @@ class Executor:
             )
             reply = await self._send(fn.step_url(job.target), request)
         lock = self._locks.setdefault(run.id, asyncio.Lock())
-        async with lock, self._store.transaction() as conn:
-            current = await load_run(conn, run.id)
-            if current is None or current.status != "Running":
-                await delete_job(conn, job.id)
-                return None, None
-            next_job = await self._apply(conn, job, current, fn, reply)
+        try:
+            async with lock, self._store.transaction() as conn:
+                current = run
+                if hot is None or not hot.may_apply(reply):
+                    latest = await load_run(conn, run.id)
+                    if latest is None or latest.status != "Running":
+                        await delete_job(conn, job.id)
+                        return None, None
+                    current = latest
+                next_job = await self._apply(conn, job, current, fn, reply)
+        except RunEnded:
+            return None, None
         return next_job, HotRun.after(current, memos, reply) if next_job else None
 
     async def _save_pending_memo(self, job: Job) -> None:
@@ -308,7 +325,9 @@ class Executor:
                 update(schema.runs).where(schema.runs.c.id == run.id).values(planned=None)
             )
         values = {"target": "step", "attempt": 0, "immediate": True, "available_at": now}
-        await conn.execute(update(schema.jobs).where(schema.jobs.c.id == job.id).values(**values))
+        job_row = schema.jobs.c.id == job.id
+        if not (await conn.execute(update(schema.jobs).where(job_row).values(**values))).rowcount:
+            raise RunEnded  # ending the run removed its jobs; roll back the step results
         return Job(
             id=job.id,
             kind="call",
