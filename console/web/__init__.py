@@ -11,7 +11,19 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from console.web import admin_apps, admin_users, auth, health, history, inbox, items, queue
+from console.web import (
+    admin_apps,
+    admin_users,
+    auth,
+    escalations,
+    escalations_alerts,
+    health,
+    history,
+    inbox,
+    items,
+    queue,
+)
+from console.web.escalations_status import AttentionCounts
 from console.web.headers import SecurityHeaders
 from console.web.rendering import STATIC_DIR
 from workflows.config import Settings
@@ -25,6 +37,8 @@ def console_routes() -> list[BaseRoute]:
     return [
         *auth.routes,
         *queue.routes,
+        *escalations.routes,
+        *escalations_alerts.routes,
         *items.routes,
         *history.routes,
         *inbox.routes,
@@ -57,6 +71,6 @@ def console_mount(settings: Settings) -> Mount:
     return Mount(
         "/console",
         routes=console_routes(),
-        middleware=[Middleware(SecurityHeaders), session],
+        middleware=[Middleware(SecurityHeaders), session, Middleware(AttentionCounts)],
         name="console",
     )

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from console.web.escalations_status import attention_of
 from console.web.security import SignedIn, csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -113,6 +114,7 @@ def render(
         "now": clock(),
         "flash": request.session.pop(SESSION_FLASH, None),
         "nav": request.url.path,
+        "attention": attention_of(request),
     }
     return templates.TemplateResponse(
         request, template, {**base, **(context or {})}, status_code=status_code

@@ -18,6 +18,7 @@ INBOUND_ID = "support-agent-handle-inbound-message"
 APPROVAL_ID = "support-agent-handle-approval"
 RESEND_ID = "support-agent-resend-decisions"
 SWEEP_ID = "support-agent-sweep-approvals"
+ALERTS_ID = "support-agent-raise-alerts"
 
 
 def _signed(body: bytes = b"") -> dict[str, str]:
@@ -68,8 +69,9 @@ async def test_get_api_inngest_describes_the_served_functions(
         response = await client.get("/api/inngest", headers=_signed())
 
     assert response.status_code == 200
-    # ping, inbound, approval and the two approval crons (on_failure handlers are not counted).
-    assert response.json()["function_count"] == 5
+    # ping, inbound, approval, the two approval crons and the alerts cron (on_failure handlers
+    # are not counted).
+    assert response.json()["function_count"] == 6
 
 
 async def test_put_api_inngest_registers_the_functions_with_the_engine(
@@ -94,6 +96,7 @@ async def test_put_api_inngest_registers_the_functions_with_the_engine(
         f"{APPROVAL_ID}-failure",
         RESEND_ID,
         SWEEP_ID,
+        ALERTS_ID,
     }
     # Standard cron syntax, which Inngest and the embedded engine both schedule.
     assert functions[RESEND_ID]["triggers"] == [{"cron": "* * * * *"}]
@@ -103,7 +106,7 @@ async def test_put_api_inngest_registers_the_functions_with_the_engine(
     assert functions[INBOUND_ID]["concurrency"] == [
         {"limit": 1, "key": "event.data.conversation_id"}
     ]
-    for cron in ("support-agent-resend-decisions", "support-agent-sweep-approvals"):
+    for cron in (RESEND_ID, SWEEP_ID, ALERTS_ID):
         assert functions[cron]["triggers"] == [{"cron": "* * * * *"}]
     function = functions[PING_ID]
     assert function["triggers"] == [{"event": PING_EVENT}]

@@ -6,6 +6,7 @@ from typing import Any
 
 import inngest
 
+from workflows.functions.alerts import create_alerts_function
 from workflows.functions.approval import create_approval_function
 from workflows.functions.inbound import create_inbound_function
 from workflows.functions.ping import create_ping_function
@@ -21,4 +22,5 @@ def create_functions(client: inngest.Inngest, services: Services) -> list[innges
         create_approval_function(client, services),
         create_resend_decisions_function(client, services),
         create_sweep_function(client, services),
+        create_alerts_function(client, services),
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from workflows.approvals.view import ActionView
@@ -22,4 +22,8 @@ class ApprovalCards(Protocol):
 
     async def post_reminder(self, channel: str, ts: str, text: str) -> None:
         """Reply in the card's thread."""
+        ...
+
+    async def post_message(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> str:
+        """Post a message of our own (an alert); returns its id."""
         ...

@@ -84,6 +84,18 @@ class SlackCards:
         """A reply in the card's thread."""
         await self._call("chat.postMessage", channel=channel, thread_ts=ts, text=text)
 
+    async def post_message(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> str:
+        """A message that is not a card, such as an alert; returns its `ts`."""
+        response = await self._call(
+            "chat.postMessage",
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return str(response["ts"])
+
     async def _call(self, method: str, **params: Any) -> dict[str, Any]:
         try:
             response = await self._client.api_call(method, json=params)

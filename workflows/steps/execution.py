@@ -10,12 +10,12 @@ from sqlmodel import col, select
 
 from workflows.approvals.recheck import one_at_a_time, recheck_before_running, refusal_text
 from workflows.errors import IntegrationError
+from workflows.escalations import ESCALATION_TAG as ESCALATION_TAG
+from workflows.escalations import escalate
 from workflows.integrations.apps import AppIntegration
 from workflows.services import Services
 from workflows.store.crud import get_app, record_audit
 from workflows.store.models import Action, App, utcnow
-
-ESCALATION_TAG = "needs-human"
 
 
 class Execution(BaseModel):
@@ -60,7 +60,8 @@ async def execute_action(services: Services, action_id: str) -> Execution | None
 async def _perform(services: Services, app: App, row: Action) -> dict[str, Any]:
     params = row.params
     if row.tool == "escalate_to_human":
-        await services.inbox.add_tag(row.conversation_id, ESCALATION_TAG)
+        reason = str(params.get("reason") or row.rationale or "the agent asked for a person")
+        await escalate(services, conversation_id=row.conversation_id, source="agent", reason=reason)
         return {"tagged": ESCALATION_TAG}
     async with services.integration(app) as integration:
         return await _call(integration, row.tool, params, idempotency_key=row.id)

@@ -9,9 +9,9 @@ from agent.comments import compose_comment
 from agent.context import ConversationContext
 from agent.drafts import ActionOutcome, Status, compose_draft
 from agent.result import AgentResult
+from workflows.escalations import escalate
 from workflows.services import Services
 from workflows.steps.actions import RoutedAction
-from workflows.steps.execution import ESCALATION_TAG
 from workflows.store.crud import record_audit
 from workflows.store.models import Conversation, Draft, utcnow
 
@@ -158,4 +158,4 @@ async def escalate_failed_run(services: Services, *, conversation_id: str, error
         "The support agent could not finish this conversation and handed it to the team.\n"
         f"Reason: {error}\nNo action was taken without approval; please reply personally.",
     )
-    await services.inbox.add_tag(conversation_id, ESCALATION_TAG)
+    await escalate(services, conversation_id=conversation_id, source="failure", reason=error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workflows.store.attention import Alert, Escalation
 from workflows.store.db import create_engine, session_factory
 from workflows.store.migrate import current_revision, head_revision, upgrade_database
 from workflows.store.models import (
@@ -18,11 +19,13 @@ from workflows.store.models import (
 __all__ = [
     "Action",
     "AgentRun",
+    "Alert",
     "App",
     "AuditEntry",
     "Comment",
     "Conversation",
     "Draft",
+    "Escalation",
     "InboxMessage",
     "create_engine",
     "current_revision",

@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-from workflows.store import models  # noqa: F401 - registers the tables on the metadata
+from workflows.store import attention, models  # noqa: F401 - registers the tables on the metadata
 
 target_metadata = SQLModel.metadata
 
