@@ -238,9 +238,16 @@ async def save_memo(
     """Record a step's result unless it has one: the first result of a step is its result.
     False when the step already had one."""
     values = {"run_id": run_id, "id": step_id, "name": name, "op": op, "memo": memo, "at": at}
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(schema.steps).values(values).on_conflict_do_nothing()
-    return bool((await conn.execute(statement)).rowcount)
+    statement = _SAVE_MEMO[conn.dialect.name]
+    return bool((await conn.execute(statement, values)).rowcount)
+
+
+# Built once: a step's result is saved at every step, and building the statement costs more
+# than running it on SQLite.
+_SAVE_MEMO = {
+    "postgresql": postgresql.insert(schema.steps).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(schema.steps).on_conflict_do_nothing(),
+}
 
 
 async def delete_job(conn: AsyncConnection, job_id: int) -> bool:
