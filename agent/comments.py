@@ -48,4 +48,17 @@ def compose_comment(
         f" write {result.usage.cache_creation_input_tokens}), out {result.usage.output_tokens}; "
         f"estimated cost {'unknown' if result.cost_usd is None else f'${result.cost_usd:.4f}'}",
     ]
+    if result.draft_violations:
+        return "\n".join([*_flag_lines(result), *lines])
+    if result.redrafted:
+        lines.append("Draft checks: the first reply broke a rule; the rewrite passes.")
     return "\n".join(lines)
+
+
+def _flag_lines(result: AgentResult) -> list[str]:
+    """A flag teammates cannot miss, first: the draft still breaks a rule after its rewrite."""
+    return [
+        f"DRAFT FLAGGED: it still breaks {len(result.draft_violations)} draft check(s) "
+        "after one rewrite; read it closely before sending.",
+        *(f"- {v.describe()}" for v in result.draft_violations),
+    ]

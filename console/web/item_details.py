@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from agent.actions import EDITABLE_PARAMS
+from agent.draft_checks import Violation
 from console.web.timeline import Timeline, load_timelines
 from workflows.approvals.view import ActionView, load_action_view
 from workflows.integrations.inbox import ThreadMessage
@@ -39,6 +40,8 @@ class ItemDetails:
     lookups: list[Lookup]
     agent_reasoning: str
     draft: Draft | None
+    # The draft checks the agent's reply still broke after its rewrite, as teammates read them.
+    draft_flags: list[str]
     audit: Sequence[AuditEntry]
     timelines: list[Timeline]
     editable: frozenset[str]
@@ -70,10 +73,17 @@ async def load_item(services: Services, action_id: str) -> ItemDetails | None:
         lookups=_lookups(run),
         agent_reasoning=run.reasoning if run is not None else "",
         draft=draft,
+        draft_flags=_draft_flags(run),
         audit=audit,
         timelines=await load_timelines(services.settings, run_id=run_id, action_id=action_id),
         editable=EDITABLE_PARAMS.get(view.tool, frozenset()),
     )
+
+
+def _draft_flags(run: AgentRun | None) -> list[str]:
+    if run is None:
+        return []
+    return [Violation.model_validate(v).describe() for v in run.draft_violations]
 
 
 async def _messages(

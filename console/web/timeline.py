@@ -120,7 +120,8 @@ def _step_entry(step: dict[str, Any]) -> TimelineEntry:
     if step["op"] == "WaitForEvent":
         event = step.get("event")
         detail = f"received {event}" if event else "timed out"
-        return TimelineEntry(at=step["at"], kind="wait", label="wait ended", detail=detail)
+        label = f"{step['name']} ended" if step.get("name") else "wait ended"
+        return TimelineEntry(at=step["at"], kind="wait", label=label, detail=detail)
     if step["op"] == "Sleep":
         return TimelineEntry(at=step["at"], kind="wait", label=f"slept: {name}")
     if "error" in step:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agent.comments import compose_comment
 from agent.context import AppPolicy
+from agent.draft_checks import Violation
 from agent.drafts import ActionOutcome
 from agent.loop import run_agent
 from agent.offline import OfflineModel
@@ -34,3 +35,29 @@ async def test_comment_without_proposals_says_so() -> None:
     comment = compose_comment(bare)
     assert "Proposed actions: none" in comment
     assert "estimated cost unknown" in comment
+
+
+async def test_a_draft_still_breaking_a_check_is_flagged_first_with_each_rule() -> None:
+    result = await run_agent(context=conversation("hi"), model_client=OfflineModel())
+    flagged = result.model_copy(
+        update={
+            "redrafted": True,
+            "draft_violations": [
+                Violation(check="internal_id", detail="act_1"),
+                Violation(check="placeholder", detail="[Name]"),
+            ],
+        }
+    )
+
+    lines = compose_comment(flagged).splitlines()
+
+    assert lines[:3] == [
+        "DRAFT FLAGGED: it still breaks 2 draft check(s) after one rewrite; "
+        "read it closely before sending.",
+        "- internal id: act_1",
+        "- placeholder: [Name]",
+    ]
+    assert "DRAFT FLAGGED" not in compose_comment(result)
+    assert compose_comment(result.model_copy(update={"redrafted": True})).endswith(
+        "the rewrite passes."
+    )

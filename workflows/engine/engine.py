@@ -8,10 +8,11 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+import httpx
 from sqlalchemy import delete, select, update
 from starlette.types import ASGIApp
 
-from workflows.engine import schema
+from workflows.engine import flow_control, schema
 from workflows.engine.clock import Clock, SystemClock
 from workflows.engine.dispatch import (
     dispatch_event,
@@ -20,7 +21,7 @@ from workflows.engine.dispatch import (
     fire_cron,
     schedule_cron,
 )
-from workflows.engine.executor import Executor
+from workflows.engine.executor import INFER_JOB, Executor
 from workflows.engine.protocol import sign
 from workflows.engine.registry import FunctionDef
 from workflows.engine.scheduler import Scheduler
@@ -61,10 +62,13 @@ class Engine:
         self.store = Store(connect(database_url))
         self.functions: dict[str, FunctionDef] = {}
         self._http = Transport(timeout=call_timeout, connect_timeout=10.0, connections=workers * 2)
+        # Model calls (`step.ai.infer`) go to third parties, through their own client.
+        self._model_http = httpx.AsyncClient(timeout=httpx.Timeout(call_timeout, connect=10.0))
         self._executor = Executor(
             store=self.store,
             functions=self.functions,
             http=self._http,
+            model_http=self._model_http,
             clock=self.clock,
             signing_key=signing_key,
         )
@@ -119,6 +123,7 @@ class Engine:
                 await self._sync_task
         await self._scheduler.stop()
         await self._http.close()
+        await self._model_http.aclose()
         await self.store.engine.dispose()
 
     async def sync_apps(self) -> None:
@@ -216,7 +221,12 @@ class Engine:
         """Carry out one job. A failure here (the database refused a write) propagates: the
         scheduler holds the job back, since postponing it in the table is a write too."""
         if job.kind == "call":
+            if job.payload.get("first"):
+                await flow_control.mark_started(self.store, job, self.functions, self.clock.now())
             await self._executor.call(job)
+            return
+        if job.kind == INFER_JOB:
+            await self._executor.infer(job)
             return
         if job.kind == "event" and not self.ready:
             await self._hold_events()
@@ -231,3 +241,5 @@ class Engine:
                 await expire_invoke(conn, job, now)
             elif job.kind == "cron":
                 await fire_cron(conn, job, self.functions, now)
+            elif job.kind in flow_control.JOB_KINDS:
+                await flow_control.fire(conn, job, self.functions, now)

@@ -58,6 +58,8 @@ def test_failed_steps_retries_and_timed_out_waits_are_shown() -> None:
              "error": {"name": "IntegrationError", "message": "HTTP 500"}},
             {"id": "b", "name": None, "op": "WaitForEvent", "at": 102.0, "event": None},
             {"id": "c", "name": None, "op": "WaitForEvent", "at": 103.0, "event": "action/decided"},
+            {"id": "d", "name": "wait-for-decision", "op": "WaitForEvent", "at": 104.0,
+             "event": "action/decided"},
         ],
         "waits": [],
         "scheduled": [{"kind": "call", "target": "step", "attempt": 2, "at": 160.0}],
@@ -69,5 +71,6 @@ def test_failed_steps_retries_and_timed_out_waits_are_shown() -> None:
         ("failed", "execute-act_1 failed", "IntegrationError: HTTP 500"),
         ("wait", "wait ended", "timed out"),
         ("wait", "wait ended", "received action/decided"),
+        ("wait", "wait-for-decision ended", "received action/decided"),
         ("retry", "retry 2 scheduled", "at 1970-01-01 00:02:40 UTC"),
     ]
