@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agent.client import make_model_client
+from agent.client import ModelClient, make_model_client
 from console.commands.database import Refused, migrated_session
 from workflows.config import Settings
 from workflows.evals.from_sent import scenarios_yaml
@@ -68,10 +69,7 @@ async def _evaluate(
 ) -> Scorecard:
     if mode == "replay":
         return await run_eval(scenarios, mode=mode, model=model, recordings=recordings)
-    client = make_model_client(
-        api_key=settings.anthropic_api_key, base_url=settings.anthropic_base_url
-    )
-    try:
+    async with _model_client(settings) as client:
         return await run_eval(
             scenarios,
             mode=mode,
@@ -79,6 +77,16 @@ async def _evaluate(
             model=model or settings.anthropic_model,
             recordings=recordings,
         )
+
+
+@contextlib.asynccontextmanager
+async def _model_client(settings: Settings) -> AsyncIterator[ModelClient]:
+    """The configured model (Anthropic with a key, else the offline one), closed after use."""
+    client = make_model_client(
+        api_key=settings.anthropic_api_key, base_url=settings.anthropic_base_url
+    )
+    try:
+        yield client
     finally:
         close = getattr(client, "close", None)
         if close is not None:
@@ -117,10 +125,7 @@ async def _replay(settings: Settings, conversation_id: str, model: str | None) -
     async with migrated_session(settings) as session:
         run = await latest_run(session, conversation_id)
         policy, triage = await stored_settings(session, run.app_id)
-    client = make_model_client(
-        api_key=settings.anthropic_api_key, base_url=settings.anthropic_base_url
-    )
-    try:
+    async with _model_client(settings) as client:
         return await replay_run(
             run,
             policy=policy,
@@ -129,7 +134,3 @@ async def _replay(settings: Settings, conversation_id: str, model: str | None) -
             model_client=client,
             model=model or settings.anthropic_model,
         )
-    finally:
-        close = getattr(client, "close", None)
-        if close is not None:
-            await close()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
-from tests.evals.test_replay_command import CONVERSATION, ROOT, _store_run
+from tests.evals.conftest import CONVERSATION, ROOT
 from workflows.evals.scenarios import load_file
 from workflows.store import create_engine, session_factory
 from workflows.store.models import SentDraft
@@ -47,13 +47,9 @@ async def _store_sent(url: str) -> None:
 
 
 @pytest.fixture
-def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    url = f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    assert main(["db", "upgrade"]) == 0
-    asyncio.run(_store_run(url))
-    asyncio.run(_store_sent(url))
+def desk(stored_run: None, tmp_path: Path) -> None:
+    """The stored run's reply sent after a heavy rewrite, and another barely touched."""
+    asyncio.run(_store_sent(f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"))
 
 
 @pytest.mark.usefixtures("desk")

@@ -43,12 +43,10 @@ async def _failed_actions(services: Services, *, now: datetime) -> list[Raised]:
         services, col(Action.status) == "failed", col(Action.updated_at) >= now - LOOK_BACK
     )
     return [
-        Raised(
-            key=f"action-failed:{a.id}",
-            kind="action-failed",
-            subject=a.id,
-            app_id=a.app_id,
-            summary=f"The {_label(a)} failed: {a.error or 'no reason given'}",
+        _about(
+            a,
+            "action-failed",
+            f"The {_label(a)} failed: {a.error or 'no reason given'}",
         )
         for a in rows
     ]
@@ -61,12 +59,10 @@ async def _stuck_approvals(services: Services, *, now: datetime) -> list[Raised]
         col(Action.decided_at) <= now - STUCK_AFTER,
     )
     return [
-        Raised(
-            key=f"approval-stuck:{a.id}",
-            kind="approval-stuck",
-            subject=a.id,
-            app_id=a.app_id,
-            summary=f"The {_label(a)} was approved by {a.decided_by} but has not been carried "
+        _about(
+            a,
+            "approval-stuck",
+            f"The {_label(a)} was approved by {a.decided_by} but has not been carried "
             f"out after {int(STUCK_AFTER.total_seconds() // 60)} minutes.",
         )
         for a in rows
@@ -78,12 +74,10 @@ async def _past_deadline(services: Services, *, now: datetime) -> list[Raised]:
         services, col(Action.status) == "pending", col(Action.expires_at) <= now - DEADLINE_GRACE
     )
     return [
-        Raised(
-            key=f"past-deadline:{a.id}",
-            kind="past-deadline",
-            subject=a.id,
-            app_id=a.app_id,
-            summary=f"The {_label(a)} is still waiting for a decision past its deadline; "
+        _about(
+            a,
+            "past-deadline",
+            f"The {_label(a)} is still waiting for a decision past its deadline; "
             "its approval run is not expiring it.",
         )
         for a in rows
@@ -105,12 +99,10 @@ async def _not_started(services: Services, *, now: datetime) -> list[Raised]:
         channels = {a.id: a.slack_channel for a in await list_apps(session=session)}
     fallback = services.settings.slack_approval_channel
     return [
-        Raised(
-            key=f"approval-not-started:{a.id}",
-            kind="approval-not-started",
-            subject=a.id,
-            app_id=a.app_id,
-            summary=f"The {_label(a)} has waited {int(STUCK_AFTER.total_seconds() // 60)} "
+        _about(
+            a,
+            "approval-not-started",
+            f"The {_label(a)} has waited {int(STUCK_AFTER.total_seconds() // 60)} "
             "minutes without its approval card: its approval run has not started.",
         )
         for a in rows
@@ -141,6 +133,17 @@ async def _failed_runs(services: Services, *, now: datetime) -> list[Raised]:
         )
         for e in escalations
     ]
+
+
+def _about(action: Action, kind: str, summary: str) -> Raised:
+    """An alert of `kind` about one action, keyed so it is raised once."""
+    return Raised(
+        key=f"{kind}:{action.id}",
+        kind=kind,
+        subject=action.id,
+        app_id=action.app_id,
+        summary=summary,
+    )
 
 
 async def _actions(services: Services, *conditions: ColumnElement[bool]) -> list[Action]:
