@@ -129,16 +129,31 @@ class Harness:
                 if result is not None:
                     return result
                 # A job that ended since the check began may have changed its answer.
-                idle = self.fail_when_idle and await self._idle() and not progress.is_set()
+                idle = self._watch_idle() and await self._idle() and not progress.is_set()
                 idle_polls = idle_polls + 1 if idle else 0
                 if idle_polls >= IDLE_POLLS:
-                    raise EngineIdle(f"the engine is idle and {check!r} still finds nothing")
+                    raise EngineIdle(
+                        f"the engine is idle and {check!r} still finds nothing; jobs (kind, due in "
+                        f"seconds): {await self._jobs()}, held back: {self.engine.held_jobs}"
+                    )
                 with contextlib.suppress(TimeoutError):
                     # a backstop for work that finishes without a job ending, such as a sync
                     async with asyncio.timeout(0.2):
                         await progress.wait()
                 if progress.is_set():
                     idle_polls = 0
+
+    def _watch_idle(self) -> bool:
+        # Not while mutmut records: a failure there ends the whole run, and the long limit is
+        # there to be waited out.
+        return self.fail_when_idle and os.environ.get("MUTANT_UNDER_TEST") != "stats"
+
+    async def _jobs(self) -> list[tuple[str, float]]:
+        async with self.engine.store.engine.connect() as conn:
+            rows = (
+                await conn.execute(select(schema.jobs.c.kind, schema.jobs.c.available_at))
+            ).all()
+        return [(row.kind, round(row.available_at - self.clock.now(), 3)) for row in rows]
 
     async def _idle(self) -> bool:
         """No job running and none due at the clock's now, except those held back."""
