@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from tests.engine.functions import Observed
@@ -33,7 +35,8 @@ async def test_sleep_resumes_only_when_the_clock_reaches_the_wake_time(suite: Su
     h.clock.advance(59 * 60)
     assert (await h.runs(event_id))[0]["status"] == "Running"
     assert seen.calls["add-0"] == 0
-    h.clock.advance(61)
+    # The SDK sets the wake time by the wall clock: a slow machine moves it on by seconds.
+    h.clock.advance(3 * 60)
     run = await h.finished_run(event_id)
     assert run["output"] == {"woke": 1}
 
@@ -127,3 +130,66 @@ async def test_an_invoke_that_outlasts_its_timeout_raises_inngests_timeout_error
         "name": "InngestInvokeTimeoutError",
         "message": "Timed out waiting for invoked function to complete",
     }
+
+
+async def test_two_sleeping_runs_each_wake_at_their_own_time(suite: Suite) -> None:
+    h, _ = suite
+    first = await h.send("t/sleep")
+    await h.settle(lambda: _calls_due_later(h, 1))
+    h.clock.advance(30 * 60)
+    second = await h.send("t/sleep")
+    await h.settle(lambda: _calls_due_later(h, 2))
+    h.clock.advance(32 * 60)
+    assert (await h.finished_run(first))["output"] == {"woke": 1}
+    assert (await h.runs(second))[0]["status"] == "Running"
+    h.clock.advance(31 * 60)
+    assert (await h.finished_run(second))["output"] == {"woke": 1}
+
+
+async def test_the_timeline_names_a_sleep_and_shows_when_it_ends(suite: Suite) -> None:
+    h, _ = suite
+    event_id = await h.send("t/sleep")
+    await h.settle(lambda: pending_job(h, "call", future=True))
+    [run] = await h.runs(event_id)
+    asleep = await _timeline(h, run["run_id"])
+    [(kind, at)] = [(s["kind"], s["at"]) for s in asleep["scheduled"]]
+    # The SDK sets the wake time by the wall clock, which the engine's clock started from.
+    assert kind == "call"
+    assert h.clock.now() + 3600 <= at < h.clock.now() + 3600 + 120
+    h.clock.advance(3600 + 120)
+    await h.finished_run(event_id)
+    steps = (await _timeline(h, run["run_id"]))["steps"]
+    assert sorted((s["name"], s["op"]) for s in steps) == [("nap", "Sleep"), ("wake", "StepRun")]
+
+
+async def test_the_timeline_shows_when_a_wait_expires(suite: Suite) -> None:
+    h, _ = suite
+    event_id = await h.send("t/wait")
+    await h.settle(lambda: _waiting(h, event_id))
+    [run] = await h.runs(event_id)
+    timeline = await _timeline(h, run["run_id"])
+    assert timeline["waits"] == [
+        {
+            "step_id": timeline["waits"][0]["step_id"],
+            "event": "t/decided",
+            "expires_at": h.clock.now() + DAY,
+        }
+    ]
+    assert [(s["kind"], s["at"]) for s in timeline["scheduled"]] == [
+        ("wait-timeout", h.clock.now() + DAY)
+    ]
+
+
+async def _timeline(h: Harness, run_id: str) -> dict[str, Any]:
+    url = f"{h.engine_url}/v1/runs/{run_id}/timeline"
+    response = await h.http.get(url, headers=h.api_headers)
+    response.raise_for_status()
+    return dict(response.json()["data"])
+
+
+async def _calls_due_later(h: Harness, count: int) -> bool | None:
+    query = select(schema.jobs.c.id).where(
+        schema.jobs.c.kind == "call", schema.jobs.c.available_at > h.clock.now()
+    )
+    async with h.engine.store.engine.connect() as conn:
+        return True if len((await conn.execute(query)).all()) == count else None
