@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, request_response
 
 from console.body_limit import BodyLimit
+from console.metrics import metrics_endpoint
 from console.readiness import Ready, RefuseUntilReady, always_ready, healthz
 from console.slack import create_slack_handler, slack_interactions
 from console.web import console_mount
@@ -67,6 +68,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route(
                 FRONT_PATH,
                 RefuseUntilReady(request_response(front_webhook)),

@@ -13,6 +13,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from console.app import create_app
+from console.log_format import uvicorn_log_config
 from workflows.client import create_inngest_client
 from workflows.config import Settings
 from workflows.engine import Engine
@@ -143,6 +144,12 @@ async def serve_together(configs: list[uvicorn.Config]) -> None:
 
 
 def _config(app: ASGIApp, host: str, port: int, settings: Settings) -> uvicorn.Config:
-    config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower())
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=uvicorn_log_config(settings),
+    )
     redact_event_keys()  # after uvicorn has set its loggers up
     return config

@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     port: int = 8000
     public_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
+    # `json`: one JSON object per log line, for log collectors.
+    log_format: Literal["text", "json"] = "text"
+    # Bearer token that may read /metrics; unset, /metrics is off.
+    metrics_token: str | None = None
 
     # Inngest: set INNGEST_BASE_URL / INNGEST_DEV (a URL) or Cloud keys to use a real Inngest.
     inngest_app_id: str = "support-agent"
@@ -124,4 +128,5 @@ _SECRET_FIELDS = (
     "engine_signing_key",
     "inngest_signing_key",
     "inngest_event_key",
+    "metrics_token",
 )

@@ -7,7 +7,6 @@ runs (see `console.cli.lazy`), so help and usage errors answer at once.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -27,6 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command.load()
     from pydantic import ValidationError
 
+    from console.log_format import configure_logging
     from workflows.config import Settings
     from workflows.engine.logs import redact_event_keys
     from workflows.secrets import SecretsError
@@ -36,9 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as error:
         print(f"support-agent: invalid configuration\n{_describe(error)}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings)
     redact_event_keys()  # httpx logs each event's URL, and the event key is in it
     try:
         result: int = command(settings, args)

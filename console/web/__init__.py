@@ -20,6 +20,7 @@ from console.web import (
     health,
     history,
     inbox,
+    insights,
     items,
     queue,
 )
@@ -42,6 +43,7 @@ def console_routes() -> list[BaseRoute]:
         *items.routes,
         *history.routes,
         *inbox.routes,
+        *insights.routes,
         *admin_users.routes,
         *admin_apps.routes,
         *health.routes,

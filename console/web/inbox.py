@@ -14,6 +14,7 @@ from console.web.rendering import flash, render
 from console.web.security import SignedIn, services_of, signed_in
 from workflows.store.crud import record_audit
 from workflows.store.models import Action, Comment, Conversation, Draft, InboxMessage
+from workflows.store.sent import agent_text_of, record_sent
 
 PAGE_SIZE = 100
 
@@ -117,10 +118,19 @@ async def _change_draft(request: Request, user: SignedIn, *, body: str | None) -
         if draft is None or draft.status != "draft":
             return await _refuse(request, "That draft was already sent or removed.", draft)
         if body is not None:
+            draft.agent_body = agent_text_of(draft)
             draft.body, draft.edited_by = body, user.email
             message = "Draft saved."
         else:
             draft.status = "sent"
+            await record_sent(
+                session=session,
+                draft=draft,
+                sent_text=draft.body,
+                sent_by=user.email,
+                source="local",
+                now=now,
+            )
             # What the customer now has: the conversation reads as if Front had sent it.
             session.add(
                 InboxMessage(

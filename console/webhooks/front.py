@@ -14,14 +14,18 @@ from starlette.responses import JSONResponse, Response
 
 from console.webhooks.front_payload import (
     APP_INBOUND_TYPE,
+    APP_OUTBOUND_TYPE,
     RULE_INBOUND_TYPE,
+    RULE_OUTBOUND_TYPE,
     InboundEvent,
     PayloadError,
     event_type,
     parse_inbound,
+    parse_outbound,
     read_document,
     to_inbound_received,
 )
+from console.webhooks.front_sent import record_outbound
 from console.webhooks.front_signature import verify_app_webhook, verify_rule_webhook
 from workflows.config import Settings
 from workflows.events import INBOUND_RECEIVED
@@ -55,6 +59,8 @@ async def front_webhook(request: Request) -> Response:
     try:
         document = read_document(body)
         kind = event_type(document)
+        if kind == (RULE_OUTBOUND_TYPE if rule else APP_OUTBOUND_TYPE):
+            return await record_outbound(request, parse_outbound(document, rule=rule), now=now)
         if kind != (RULE_INBOUND_TYPE if rule else APP_INBOUND_TYPE):
             logger.info("ignored a Front %s webhook of type %r", _kind(rule), kind[:64])
             return JSONResponse({"ignored": kind})

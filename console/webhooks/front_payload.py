@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
@@ -15,6 +15,8 @@ from workflows.store.models import ID_LENGTH
 
 APP_INBOUND_TYPE = "inbound_received"  # an application webhook's envelope type
 RULE_INBOUND_TYPE = "inbound"  # a rule webhook's body is the event itself
+APP_OUTBOUND_TYPE = "outbound_sent"  # a teammate sent a message (our draft, perhaps edited)
+RULE_OUTBOUND_TYPE = "outbound"
 # Front's ids (`evt_…`, `cnv_…`, `msg_…`, `inb_…`) are short words; ours are stored in 64.
 _FRONT_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{ID_LENGTH}}}")
 # Seconds since 1970 up to the end of year 9999, the last a datetime can hold.
@@ -93,6 +95,32 @@ class InboundEvent(_Part):
         return next(r for r in self.target.data.recipients if r.role == "from")
 
 
+class Author(_Part):
+    email: str | None = None
+
+
+class SentMessage(_Part):
+    id: FrontId
+    text: str | None = None
+    body: str | None = None
+    author: Author | None = None
+
+
+class SentTarget(_Part):
+    data: SentMessage
+
+
+class OutboundEvent(_Part):
+    """Front's `outbound` event: a message went out of the conversation (a sent draft)."""
+
+    id: FrontId
+    conversation: ConversationRef
+    target: SentTarget
+
+
+EventT = TypeVar("EventT", bound=_Part)
+
+
 def read_document(body: bytes) -> dict[str, Any]:
     """The body as a JSON object."""
     try:
@@ -119,14 +147,14 @@ def event_type(document: dict[str, Any]) -> str:
     return kind
 
 
-def parse_inbound(document: dict[str, Any], *, rule: bool) -> InboundEvent:
-    """The inbound event of an app webhook's envelope (under `payload`) or of a rule webhook."""
+def _parse(document: dict[str, Any], model: type[EventT], *, rule: bool) -> EventT:
+    """The event of an app webhook's envelope (under `payload`) or of a rule webhook."""
     prefix = "" if rule else "payload."
     data = document if rule else document.get("payload")
     if not isinstance(data, dict):
         raise PayloadError("payload: field required (an object)")
     try:
-        event = InboundEvent.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
         # Where and what, never the offending value: it is customer data.
         problems = [
@@ -134,6 +162,17 @@ def parse_inbound(document: dict[str, Any], *, rule: bool) -> InboundEvent:
             for problem in error.errors()[:5]
         ]
         raise PayloadError("; ".join(problems)) from None
+
+
+def parse_outbound(document: dict[str, Any], *, rule: bool) -> OutboundEvent:
+    """The outbound event of an app webhook's envelope or of a rule webhook."""
+    return _parse(document, OutboundEvent, rule=rule)
+
+
+def parse_inbound(document: dict[str, Any], *, rule: bool) -> InboundEvent:
+    """The inbound event of an app webhook's envelope (under `payload`) or of a rule webhook."""
+    prefix = "" if rule else "payload."
+    event = _parse(document, InboundEvent, rule=rule)
     if not any(r.role == "from" for r in event.target.data.recipients):
         raise PayloadError(f"{prefix}target.data.recipients: no recipient with role 'from'")
     return event

@@ -175,7 +175,9 @@ async def test_an_inbox_no_app_owns_is_200_logged_and_sends_nothing(
     assert SECRET not in caplog.text
 
 
-@pytest.mark.parametrize("kind", ["outbound_sent", "tag_added", "sync", "new_comment_added"])
+@pytest.mark.parametrize(
+    "kind", ["conversation_archived", "tag_added", "sync", "new_comment_added"]
+)
 async def test_other_app_event_types_are_200_and_ignored(
     client: httpx.AsyncClient, stand_in: StandIn, kind: str
 ) -> None:

@@ -119,8 +119,30 @@ class Draft(SQLModel, table=True):
     run_id: str | None = Field(default=None, max_length=64)
     # The inbox's version of the draft as the agent left it; any other version is a person's.
     version: str | None = Field(default=None, max_length=64)
+    # The agent's text, kept when a person first rewrites `body`, so a sent reply can be compared.
+    agent_body: str | None = None
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
+
+
+class SentDraft(SQLModel, table=True):
+    """A reply that went out: the agent's draft beside the text sent, and how much was changed."""
+
+    __tablename__ = "sent_drafts"
+
+    draft_id: str = Field(primary_key=True, max_length=64)
+    app_id: str = Field(max_length=64, index=True)
+    conversation_id: str = Field(max_length=64, index=True)
+    run_id: str | None = Field(default=None, max_length=64)
+    agent_text: str
+    sent_text: str
+    # 0 when sent as the agent wrote it, up to 1 when nothing of it was kept.
+    edit_ratio: float
+    sent_by: str | None = Field(default=None, max_length=EMAIL_LENGTH)
+    source: str = Field(max_length=20)  # local | front
+    sent_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False, index=True)
+    )
 
 
 class Comment(SQLModel, table=True):
