@@ -60,6 +60,23 @@ def _ops(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]
         after = await ctx.step.run("after", add, 10)
         return {"branches": list(results), "after": after}
 
+    async def held_branch() -> str:
+        seen.calls["held-branch"] += 1
+        await seen.gate("branch").wait()
+        return "held"
+
+    @client.create_function(
+        fn_id="uneven-parallel", trigger=inngest.TriggerEvent(event="t/uneven-parallel")
+    )
+    async def uneven_parallel(ctx: inngest.Context) -> Any:
+        # One branch ends at once, the other only when its gate opens.
+        return await ctx.group.parallel(
+            (
+                lambda: ctx.step.run("quick", add, 0),
+                lambda: ctx.step.run("held", held_branch),
+            )
+        )
+
     @client.create_function(fn_id="sleeper", trigger=inngest.TriggerEvent(event="t/sleep"))
     async def sleeper(ctx: inngest.Context) -> Any:
         await ctx.step.sleep("nap", datetime.timedelta(hours=1))
@@ -118,6 +135,7 @@ def _ops(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]
     return [
         steps,
         parallel,
+        uneven_parallel,
         sleeper,
         waiter,
         busy_waiter,

@@ -132,6 +132,30 @@ async def test_an_invoke_that_outlasts_its_timeout_raises_inngests_timeout_error
     }
 
 
+async def test_a_parallel_group_goes_on_only_once_every_branch_has_ended(suite: Suite) -> None:
+    h, seen = suite
+    event_id = await h.send("t/uneven-parallel")
+    try:
+        await h.settle(lambda: _quick_done_and_held(seen))
+        await h.settle(lambda: _no_call_due(h))
+    finally:
+        seen.gate("branch").set()  # a held call would keep the app from shutting down
+    run = await h.finished_run(event_id)
+    assert (run["status"], run["output"]) == ("Completed", [1, "held"])
+    assert seen.calls == {"add-0": 1, "held-branch": 1}
+
+
+async def _quick_done_and_held(seen: Observed) -> bool | None:
+    return True if seen.calls["add-0"] == 1 and seen.calls["held-branch"] == 1 else None
+
+
+async def _no_call_due(h: Harness) -> bool | None:
+    """True once the only call left is the held branch's, running now."""
+    query = select(schema.jobs.c.id).where(schema.jobs.c.kind == "call")
+    async with h.engine.store.engine.connect() as conn:
+        return True if len((await conn.execute(query)).all()) == 1 else None
+
+
 async def test_two_sleeping_runs_each_wake_at_their_own_time(suite: Suite) -> None:
     h, _ = suite
     first = await h.send("t/sleep")
