@@ -173,6 +173,23 @@ def _failures(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[
     async def doomed(ctx: inngest.Context) -> Any:
         return await ctx.step.run("always-fails", always_fails)
 
+    async def flaky_free() -> str:
+        return "fine"
+
+    async def fails_the_first_time() -> str:
+        seen.calls["late-flaky"] += 1
+        if seen.calls["late-flaky"] == 1:
+            raise RuntimeError("temporary")
+        return "ok"
+
+    @client.create_function(
+        fn_id="late-flaky", trigger=inngest.TriggerEvent(event="t/late-flaky"), retries=1
+    )
+    async def late_flaky(ctx: inngest.Context) -> Any:
+        # The flaky step comes second: its first try is the call after a finished step.
+        await ctx.step.run("first", flaky_free)
+        return await ctx.step.run("flaky", fails_the_first_time)
+
     @client.create_function(fn_id="no-retry", trigger=inngest.TriggerEvent(event="t/no-retry"))
     async def no_retry(ctx: inngest.Context) -> Any:
         seen.calls["no-retry"] += 1
@@ -197,7 +214,7 @@ def _failures(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[
             raise inngest.RetryAfterError("busy", datetime.timedelta(minutes=10))
         return {"attempt": ctx.attempt}
 
-    return [retry, doomed, no_retry, step_no_retry, retry_after]
+    return [retry, late_flaky, doomed, no_retry, step_no_retry, retry_after]
 
 
 def _flow_control(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]:

@@ -45,6 +45,16 @@ async def _retry_due(h: Harness, attempt: int) -> float | None:
     return None if at is None else at - h.clock.now()
 
 
+async def test_a_step_after_another_gets_all_its_retries(suite: Suite) -> None:
+    h, seen = suite
+    event_id = await h.send("t/late-flaky")
+    await h.settle(lambda: pending_job(h, "call", future=True))
+    h.clock.advance(60)
+    run = await h.finished_run(event_id)
+    assert (run["status"], run["output"]) == ("Completed", "ok")
+    assert seen.calls["late-flaky"] == 2
+
+
 async def test_retries_run_out_then_the_run_fails_and_on_failure_runs(suite: Suite) -> None:
     h, seen = suite
     event_id = await h.send("t/doomed")

@@ -118,6 +118,18 @@ async def test_invoke_runs_the_child_and_returns_its_output(suite: Suite) -> Non
     assert (run["status"], run["output"]) == ("Completed", {"doubled": 42})
 
 
+async def test_an_invoked_run_names_the_run_that_invoked_it(suite: Suite) -> None:
+    h, _ = suite
+    parent = await h.finished_run(await h.send("t/parent"))
+    query = select(schema.runs.c.event).where(schema.runs.c.id != parent["run_id"])
+    async with h.engine.store.engine.connect() as conn:
+        [event] = (await conn.execute(query)).scalars().all()
+    assert event["data"] == {
+        "n": 21,
+        "_inngest": {"source_app_id": parent["function_id"], "source_run_id": parent["run_id"]},
+    }
+
+
 async def test_an_invoke_that_outlasts_its_timeout_raises_inngests_timeout_error(
     suite: Suite,
 ) -> None:
