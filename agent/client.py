@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from typing import Protocol
 
 import anthropic
-from anthropic.types import Message, MessageParam, TextBlockParam, ToolParam
+from anthropic import Omit, omit
+from anthropic.types import Message, MessageParam, TextBlockParam, ToolChoiceParam, ToolParam
 
 from agent.offline import OfflineModel
 
@@ -22,6 +23,7 @@ class MessagesAPI(Protocol):
         model: str,
         system: Iterable[TextBlockParam],
         tools: Iterable[ToolParam],
+        tool_choice: ToolChoiceParam | Omit = omit,
     ) -> Message: ...
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "Status",
     "claims_completion",
     "compose_draft",
+    "judged_actions",
     "status_line",
 ]
 
@@ -142,6 +143,24 @@ def _judged(
     )
 
 
+def _resolved(
+    result: AgentResult, outcomes: Mapping[str, ActionOutcome]
+) -> list[tuple[ProposedAction, ActionOutcome]]:
+    """Each proposal with its outcome; one with none recorded counts as pending."""
+    pending = ActionOutcome(status="pending")
+    return [(a, outcomes.get(a.tool_use_id, pending)) for a in result.proposed_actions]
+
+
+def judged_actions(
+    result: AgentResult,
+    outcomes: Mapping[str, ActionOutcome],
+    *,
+    context: ConversationContext | None = None,
+) -> list[JudgedAction]:
+    """What the reply may claim about each proposal, given what became of it."""
+    return [_judged(a, o, context) for a, o in _resolved(result, outcomes)]
+
+
 def compose_draft(
     result: AgentResult,
     outcomes: Mapping[str, ActionOutcome],
@@ -149,10 +168,9 @@ def compose_draft(
     context: ConversationContext | None = None,
 ) -> str:
     """The draft to save: the model's reply plus a true status line per action (by tool_use_id)."""
-    actions = result.proposed_actions
-    resolved = [(a, outcomes.get(a.tool_use_id, ActionOutcome(status="pending"))) for a in actions]
+    resolved = _resolved(result, outcomes)
     letter = read_letter(result.draft)
-    if letter.body and false_claims(letter.body, [_judged(a, o, context) for a, o in resolved]):
+    if letter.body and false_claims(letter.body, judged_actions(result, outcomes, context=context)):
         letter = letter.with_body(NEUTRAL_OPENING)
     lines = [status_line(o.applied_to(a), o, context=context) for a, o in resolved]
     # Two escalations or a repeated status would read oddly; keep the first of each sentence.

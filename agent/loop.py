@@ -13,7 +13,13 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import anthropic
-from anthropic.types import Message, MessageParam, TextBlockParam, ToolUseBlock
+from anthropic.types import (
+    CacheControlEphemeralParam,
+    Message,
+    MessageParam,
+    TextBlockParam,
+    ToolUseBlock,
+)
 
 from agent.actions import ProposedAction
 from agent.client import ModelClient
@@ -21,7 +27,7 @@ from agent.context import ConversationContext
 from agent.dispatch import dispatch_tool_use, tool_result_block
 from agent.errors import ModelRefused, translate_sdk_error
 from agent.pricing import TokenUsage, estimate_cost_usd
-from agent.prompts import SYSTEM_PROMPT, render_conversation
+from agent.prompts import SYSTEM_PROMPT, knowledge_block, render_conversation
 from agent.result import AgentResult, AgentState, ToolCall, split_final_text
 from agent.tools import tool_definitions
 
@@ -38,9 +44,38 @@ def start(context: ConversationContext) -> AgentState:
     return AgentState(transcript=[{"role": "user", "content": render_conversation(context)}])
 
 
-def system_blocks(system_prompt: str) -> list[TextBlockParam]:
-    """The system prompt as one block carrying the prompt-cache breakpoint."""
-    return [{"type": "text", "text": system_prompt, "cache_control": {"type": "ephemeral"}}]
+_BREAKPOINT: CacheControlEphemeralParam = {"type": "ephemeral"}
+
+
+def system_blocks(system_prompt: str, knowledge: str = "") -> list[TextBlockParam]:
+    """The system prompt, then the app's knowledge, with the prompt-cache breakpoint after both.
+
+    Tools, prompt and knowledge are the same on every call for an app: one cached prefix, long
+    enough to pass the minimum a model caches.
+    """
+    blocks: list[TextBlockParam] = [{"type": "text", "text": system_prompt}]
+    if knowledge.strip():
+        blocks.append({"type": "text", "text": knowledge_block(knowledge)})
+    blocks[-1]["cache_control"] = _BREAKPOINT
+    return blocks
+
+
+def with_transcript_breakpoint(transcript: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A copy of the transcript with a cache breakpoint on the last block of its last user turn.
+
+    Each turn moves it forward: the next call reads everything up to it from the cache and writes
+    only what the turn added.
+    """
+    marked = [dict(message) for message in transcript]
+    for message in reversed(marked):
+        if message["role"] != "user":
+            continue
+        content = message["content"]
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+        if blocks:
+            message["content"] = [*blocks[:-1], {**blocks[-1], "cache_control": _BREAKPOINT}]
+        break
+    return marked
 
 
 async def call_model(
@@ -49,6 +84,7 @@ async def call_model(
     model_client: ModelClient,
     model: str,
     system_prompt: str = SYSTEM_PROMPT,
+    knowledge: str = "",
     max_tokens: int = DEFAULT_MAX_TOKENS,
 ) -> Message:
     """One Messages API call for the current transcript; SDK errors become AgentErrors."""
@@ -56,9 +92,9 @@ async def call_model(
         return await model_client.messages.create(
             model=model,
             max_tokens=max_tokens,
-            system=system_blocks(system_prompt),
+            system=system_blocks(system_prompt, knowledge),
             tools=tool_definitions(),
-            messages=cast(list[MessageParam], state.transcript),
+            messages=cast(list[MessageParam], with_transcript_breakpoint(state.transcript)),
         )
     except anthropic.AnthropicError as exc:
         raise translate_sdk_error(exc) from exc
@@ -133,6 +169,7 @@ async def next_turn(
         model_client=model_client,
         model=model,
         system_prompt=system_prompt,
+        knowledge=context.knowledge,
         max_tokens=max_tokens,
     )
     return apply_response(state, response, context=context)

@@ -19,8 +19,9 @@ from anthropic.types import Message, MessageParam
 
 from agent.intents import Intent, classify, transfer_target
 from agent.offline_replies import plan_for
-from agent.redraft import is_decision_turn
+from agent.redraft import is_check_turn, is_decision_turn
 from agent.tools import READ_ONLY_TOOLS
+from agent.triage_model import TRIAGE_TOOL, leaning_in
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,11 @@ _REDRAFT = (
     "<reply>Hello,\n\nThank you for your patience while we looked into this.\n\n"
     "Best regards,\nThe support team</reply>\n"
     f"<notes>{OFFLINE_BANNER} Rewrote the reply without the rejected action.</notes>"
+)
+_CHECKED_REDRAFT = (
+    "<reply>Hello,\n\nThanks for your message. A member of our team will look into it and "
+    "reply shortly.\n\nBest regards,\nThe support team</reply>\n"
+    f"<notes>{OFFLINE_BANNER} Rewrote the reply as a holding reply after the draft checks.</notes>"
 )
 SIGN_OFF = "Best regards,\nThe support team"
 _SENDER = re.compile(r"^Customer email: (.+)$", re.MULTILINE)
@@ -111,6 +117,10 @@ def respond(transcript: list[Mapping[str, Any]]) -> Message:
     if is_decision_turn(transcript[-1]["content"]):
         logger.info("%s rewrote a reply after a rejection", OFFLINE_LABEL)
         return _message(turn, [{"type": "text", "text": _REDRAFT}], stop_reason="end_turn")
+    if is_check_turn(transcript[-1]["content"]):
+        logger.info("%s rewrote a reply after the draft checks", OFFLINE_LABEL)
+        text = _CHECKED_REDRAFT
+        return _message(turn, [{"type": "text", "text": text}], stop_reason="end_turn")
     first = transcript[0]["content"]
     match = _SENDER.search(first if isinstance(first, str) else "")
     sender = html.unescape(match.group(1).strip()) if match else ""
@@ -156,10 +166,30 @@ def _greeting(user: Mapping[str, Any] | None) -> str:
     return f"Hi {name}," if name else "Hello,"
 
 
+def triage_answer(request: str) -> Message:
+    """Triage without a model: the rules' leaning, since the offline model has no judgement."""
+    kind, reason = leaning_in(request) or ("support", "no leaning given")
+    answer = {"kind": kind, "reason": f"{OFFLINE_LABEL} kept the rules' leaning: {reason}"}
+    return _message(1, [_tool_use(1, 0, TRIAGE_TOOL, answer)], stop_reason="tool_use")
+
+
+def _plain(message: Mapping[str, Any]) -> dict[str, Any]:
+    """The message with text-only content as one string, as the rules read it (cache
+    breakpoints turn a string into a text block)."""
+    content = message["content"]
+    if isinstance(content, list) and content and all(b["type"] == "text" for b in content):
+        return {**message, "content": "".join(str(b["text"]) for b in content)}
+    return dict(message)
+
+
 class _OfflineMessages:
-    async def create(self, *, messages: Iterable[MessageParam], **_request: Any) -> Message:
+    async def create(self, *, messages: Iterable[MessageParam], **request: Any) -> Message:
+        transcript: list[Mapping[str, Any]] = [_plain(m) for m in messages]
+        choice = request.get("tool_choice")
+        if isinstance(choice, dict) and choice.get("name") == TRIAGE_TOOL:
+            return triage_answer(str(transcript[0]["content"]))
         # Rules need neither the prompt nor the tool list: the transcript says everything.
-        return respond([dict(m) for m in messages])
+        return respond(transcript)
 
 
 class OfflineModel:

@@ -22,7 +22,7 @@ from agent.actions import (
     TransferParams,
     UpdateEmailParams,
 )
-from agent.context import CLOSED_STATUSES, AppPolicy, ConversationContext
+from agent.context import CLOSED_STATUSES, AppPolicy, ConversationContext, Purchase
 from agent.matching import customer_text, is_named_or_only
 from agent.money import format_money
 
@@ -122,7 +122,11 @@ def decide_all(
             total = refunded.get(purchase_id, 0) + amount
             purchase = context.purchase(purchase_id)
             if purchase is not None and total > purchase.refundable_cents:
-                decision = _refuse("refunds in this run add up to more than the purchase price")
+                decision = _refuse(
+                    f"refunds in this run add up to {format_money(total, purchase.currency)}, "
+                    f"more than the {format_money(purchase.refundable_cents, purchase.currency)} "
+                    "left on the purchase"
+                )
             elif decision.verdict == "auto":
                 decision = limit.take(purchase_id, amount) or decision
             refunded[purchase_id] = total
@@ -192,19 +196,34 @@ def _decide_refund(
             f"{format_money(params.amount_cents, purchase.currency)} is more than the "
             f"{format_money(purchase.refundable_cents, purchase.currency)} left on the purchase"
         )
-    age = now - purchase.purchased_at
-    auto_configured = policy.auto_refund_max_cents > 0 and policy.auto_refund_max_age_days > 0
-    if not (
-        auto_configured
-        and params.amount_cents <= policy.auto_refund_max_cents
-        and timedelta(0) <= age <= timedelta(days=policy.auto_refund_max_age_days)
-    ):
-        return _approval("refunds above the app's automatic limits need a human")
+    if (over := _past_auto_limits(params, purchase, policy, now)) is not None:
+        return _approval(over)
     if not is_named_or_only(purchase, customer_text(context), context.purchases):
         return _approval(
             f"the customer did not name {purchase.product} and has other purchases it could be"
         )
     return PolicyDecision(verdict="auto", reason="small, recent refund within the app's limits")
+
+
+def _past_auto_limits(
+    params: RefundParams, purchase: Purchase, policy: AppPolicy, now: datetime
+) -> str | None:
+    """Why the refund is past the app's automatic limits, in money and days; None within them."""
+    if policy.auto_refund_max_cents <= 0 or policy.auto_refund_max_age_days <= 0:
+        return "this app refunds nothing without a human"
+    if params.amount_cents > policy.auto_refund_max_cents:
+        asked = format_money(params.amount_cents, purchase.currency)
+        limit = format_money(policy.auto_refund_max_cents, purchase.currency)
+        return f"{asked} is more than the app's automatic refund limit of {limit}"
+    age = now - purchase.purchased_at
+    if age < timedelta(0):
+        return "the purchase is dated in the future"
+    if age > timedelta(days=policy.auto_refund_max_age_days):
+        return (
+            f"the purchase is {age.days} days old, past the app's "
+            f"{policy.auto_refund_max_age_days}-day automatic refund window"
+        )
+    return None
 
 
 def _decide_transfer(params: TransferParams, *, context: ConversationContext) -> PolicyDecision:

@@ -49,6 +49,14 @@ def _fence(text: str) -> str:
     return escape(text, quote=False)
 
 
+def knowledge_block(knowledge: str) -> str:
+    """The app's help articles as a system block: reference for answers, fenced like data."""
+    return (
+        "The product's help articles follow. Quote prices, links and policies only from them.\n"
+        f"<knowledge>\n{_fence(knowledge.strip())}\n</knowledge>"
+    )
+
+
 def render_conversation(context: ConversationContext) -> str:
     """The first user turn: who wrote, about what, and every message fenced in tags."""
     lines = [

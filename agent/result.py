@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.actions import ProposedAction
+from agent.draft_checks import Violation
 from agent.pricing import TokenUsage
 
 Outcome = Literal["completed", "max_turns", "truncated"]
@@ -59,6 +60,9 @@ class AgentResult(BaseModel):
     model: str
     turns: int
     outcome: Outcome
+    # The draft checks the reply still breaks after its one rewrite; it is flagged, not dropped.
+    draft_violations: list[Violation] = Field(default_factory=list)
+    redrafted: bool = False
 
 
 def split_final_text(text: str) -> tuple[str, str]:

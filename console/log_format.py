@@ -41,6 +41,10 @@ def configure_logging(settings: Settings) -> None:
         json_formatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT)
     )
     logging.basicConfig(level=settings.log_level.upper(), handlers=[handler], force=True)
+    if logging.getLogger().level > logging.DEBUG:
+        # The server that receives a request logs it already: httpx's own line for each
+        # engine call would log every step twice.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def uvicorn_log_config(settings: Settings) -> dict[str, Any] | None:

@@ -18,13 +18,13 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.registry import Collector
-from sqlalchemy import func, literal
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from console.web.insights_data import OUTCOMES, REFUND_TOOL, UNCLASSIFIED, outcome_of, triage_column
+from console.web.insights_data import OUTCOMES, REFUND_TOOL, UNCLASSIFIED, outcome_of
 from workflows.store.models import Action, AgentRun, AuditEntry, SentDraft
 
 # Seconds from proposal to decision: a minute, five, fifteen, half an hour, 1, 4, 12, 24, 48 hours.
@@ -74,8 +74,7 @@ async def _messages(session: AsyncSession) -> Metric:
         "Messages the agent handled (one per run), by triage class",
         labels=["app", "triage"],
     )
-    triage = triage_column()
-    kind = triage if triage is not None else literal(UNCLASSIFIED)
+    kind = col(AgentRun.triage_kind)
     rows = await session.exec(
         select(AgentRun.app_id, kind, func.count()).group_by(col(AgentRun.app_id), kind)
     )

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from console.cli import apps, simulate, users
+from console.cli import apps, evals, simulate, users
 from console.cli.lazy import Lazy
 
 if TYPE_CHECKING:
@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.set_defaults(command=Lazy(_SERVER, "doctor"))
 
     apps.register(commands)
+    evals.register(commands)
     simulate.register(commands)
     users.register(commands)
     return parser

@@ -80,6 +80,34 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         action="store_false",
         help="ask a human before sending a login link, even to the address on file",
     )
+    add.add_argument(
+        "--route",
+        dest="routes",
+        action="append",
+        default=[],
+        type=_route,
+        metavar="KIND=ROUTE",
+        help="what a kind of mail gets: draft, skip (no draft, a tag) or human (a tag and a "
+        "comment for a person); kinds: support, automated, spam, personal, legal, "
+        "foreign_language; repeatable (defaults: automated and spam skip, legal and "
+        "foreign_language go to a human, the rest draft)",
+    )
+    add.add_argument(
+        "--language",
+        dest="languages",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="a language the app answers in (ISO 639-1, e.g. `de`); repeatable (default: en)",
+    )
+    add.add_argument(
+        "--banned-phrase",
+        dest="banned_phrases",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="a phrase no reply draft may use; repeatable",
+    )
     add.set_defaults(command=Lazy(_COMMANDS, "add_app"))
 
     listing = actions.add_parser(
@@ -113,3 +141,10 @@ def _non_negative(value: str) -> int:
     if number < 0:
         raise argparse.ArgumentTypeError("a whole number, 0 or more")
     return number
+
+
+def _route(value: str) -> tuple[str, str]:
+    kind, equals, route = value.partition("=")
+    if not equals or not kind or not route:
+        raise argparse.ArgumentTypeError("KIND=ROUTE, e.g. `personal=skip`")
+    return kind.strip(), route.strip()

@@ -10,9 +10,12 @@ import sys
 from collections.abc import Sequence
 from urllib.parse import urlsplit, urlunsplit
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from agent.context import AppPolicy
+from agent.money import format_money
+from agent.triage import TriageSettings
 from console.commands.database import Refused, migrated_session
 from workflows.config import Settings
 from workflows.integrations.demo_app import DEMO_INTEGRATION_URL
@@ -29,7 +32,8 @@ def add_app(settings: Settings, args: argparse.Namespace) -> int:
             auto_refund_max_age_days=args.auto_refund_max_age_days,
             auto_magic_link=args.auto_magic_link,
         )
-        app = asyncio.run(_create(settings, args, secret, policy))
+        triage = _triage(args)
+        app = asyncio.run(_create(settings, args, secret, policy, triage))
     except Refused as refusal:
         print(f"support-agent apps add: {refusal}", file=sys.stderr)
         return 1
@@ -51,8 +55,25 @@ def print_apps(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _triage(args: argparse.Namespace) -> TriageSettings:
+    settings: dict[str, object] = {"routes": dict(args.routes)}
+    if args.languages:
+        settings["languages"] = tuple(dict.fromkeys(code.lower() for code in args.languages))
+    try:
+        return TriageSettings.model_validate(settings)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        raise Refused(f"--route: {problems}") from None
+
+
 async def _create(
-    settings: Settings, args: argparse.Namespace, secret: str, policy: AppPolicy
+    settings: Settings,
+    args: argparse.Namespace,
+    secret: str,
+    policy: AppPolicy,
+    triage: TriageSettings,
 ) -> App:
     async with migrated_session(settings) as session:
         if await get_app(session=session, id=args.id) is not None:
@@ -73,6 +94,8 @@ async def _create(
                 approver_ids=list(dict.fromkeys(args.approvers)),
                 policy=policy.model_dump(),
             )
+            app.triage = triage.model_dump(mode="json", exclude_defaults=True)
+            app.banned_phrases = [p for p in args.banned_phrases if p.strip()]
             await session.commit()
         except IntegrityError:
             # Added by someone else between the check and the insert.
@@ -106,7 +129,8 @@ def _secret(args: argparse.Namespace) -> str:
 def _row(app: App) -> list[str]:
     policy = app_policy(app)
     refunds = (
-        f"refunds<={policy.auto_refund_max_cents}c/{policy.auto_refund_max_age_days}d auto"
+        f"refunds<={format_money(policy.auto_refund_max_cents)}"
+        f"/{policy.auto_refund_max_age_days}d auto"
         if policy.auto_refund_max_cents and policy.auto_refund_max_age_days
         else "refunds need approval"
     )

@@ -7,6 +7,7 @@ import hmac
 from datetime import timedelta
 
 from starlette.middleware import Middleware
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
@@ -24,6 +25,7 @@ from console.web import (
     items,
     queue,
 )
+from console.web.errors import HANDLERS
 from console.web.escalations_status import AttentionCounts
 from console.web.headers import SecurityHeaders
 from console.web.rendering import STATIC_DIR
@@ -73,6 +75,12 @@ def console_mount(settings: Settings) -> Mount:
     return Mount(
         "/console",
         routes=console_routes(),
-        middleware=[Middleware(SecurityHeaders), session, Middleware(AttentionCounts)],
+        # Error pages innermost, so they carry the session, the counts and the security headers.
+        middleware=[
+            Middleware(SecurityHeaders),
+            session,
+            Middleware(AttentionCounts),
+            Middleware(ExceptionMiddleware, handlers=HANDLERS),
+        ],
         name="console",
     )

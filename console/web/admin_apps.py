@@ -37,6 +37,7 @@ async def change_app(request: Request, user: SignedIn) -> Response:
     form = await request.form()
     try:
         policy = _policy(form)
+        confirm_above = _cents(form, "confirm_above")
     except (BadEdit, ValidationError) as error:
         flash(request, f"Not saved: {error}", "error")
         return RedirectResponse(APPS_PATH, status_code=303)
@@ -50,6 +51,7 @@ async def change_app(request: Request, user: SignedIn) -> Response:
             dict.fromkeys(str(form.get("approvers", "")).replace(",", " ").split())
         )
         app.policy = policy.model_dump()
+        app.confirm_above_cents = confirm_above
         session.add(app)
         await record_audit(
             session=session,
@@ -60,6 +62,7 @@ async def change_app(request: Request, user: SignedIn) -> Response:
                 "slack_channel": app.slack_channel,
                 "approver_ids": app.approver_ids,
                 "policy": app.policy,
+                "confirm_above_cents": app.confirm_above_cents,
             },
         )
     flash(request, f"Saved {app.name}.")
@@ -72,9 +75,14 @@ def without_credentials(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
+def _cents(form: FormData, name: str) -> int:
+    """A sum typed as 12.50, in cents; empty or zero is 0."""
+    raw = str(form.get(name, "")).strip()
+    return 0 if raw in ("", "0", "0.00") else amount_to_cents(raw)
+
+
 def _policy(form: FormData) -> AppPolicy:
-    raw_amount = str(form.get("auto_refund_max", "")).strip()
-    cents = 0 if raw_amount in ("", "0", "0.00") else amount_to_cents(raw_amount)
+    cents = _cents(form, "auto_refund_max")
     raw_days = str(form.get("auto_refund_max_age_days", "0")).strip() or "0"
     if not raw_days.isdigit():
         raise BadEdit(f"{raw_days!r} is not a number of days")

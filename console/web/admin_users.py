@@ -15,6 +15,7 @@ from starlette.routing import Route
 from console.web.passwords import WeakPassword, hash_password
 from console.web.rendering import flash, render
 from console.web.security import SignedIn, services_of, signed_in
+from console.web.throttle import SignInThrottle
 from workflows.names import ROLES, Role
 from workflows.store.crud import record_audit
 from workflows.store.users import create_user, get_user, list_users, update_user
@@ -24,9 +25,28 @@ USERS_PATH = "/console/admin/users"
 
 @signed_in("admin")
 async def users_page(request: Request, user: SignedIn) -> Response:
-    async with services_of(request).sessions() as session:
+    services = services_of(request)
+    async with services.sessions() as session:
         users = await list_users(session=session)
-    return render(request, "admin_users.html", {"users": users, "roles": ROLES}, user=user)
+    blocked = await SignInThrottle(services.sessions).blocked(now=request.app.state.clock())
+    context = {"users": users, "roles": ROLES, "blocked": blocked}
+    return render(request, "admin_users.html", context, user=user)
+
+
+@signed_in("admin")
+async def lift_block(request: Request, user: SignedIn) -> Response:
+    services = services_of(request)
+    async with services.sessions() as session:
+        target = await get_user(session=session, id=int(request.path_params["user_id"]))
+    if target is None:
+        flash(request, "No such user.", "error")
+    elif await SignInThrottle(services.sessions).lift(email=target.email):
+        async with services.sessions.begin() as session:
+            await _audit(session, user, "user.sign_in_block_lifted", target.email, {})
+        flash(request, f"{target.email} may sign in again.")
+    else:
+        flash(request, f"{target.email} was not blocked.")
+    return RedirectResponse(USERS_PATH, status_code=303)
 
 
 @signed_in("admin")
@@ -121,4 +141,5 @@ routes = [
     Route("/admin/users", users_page, methods=["GET"], name="admin_users"),
     Route("/admin/users", add_user, methods=["POST"]),
     Route("/admin/users/{user_id:int}", change_user, methods=["POST"]),
+    Route("/admin/users/{user_id:int}/unblock", lift_block, methods=["POST"]),
 ]

@@ -43,7 +43,7 @@ async def login_page(request: Request) -> Response:
 
 async def login(request: Request) -> Response:
     if not await csrf_ok(request):
-        return forbidden("The sign-in form had expired; reload the page and try again.")
+        raise forbidden("The sign-in form had expired; reload the page and try again.")
     form = await request.form()
     email = normalise_email(str(form.get("email", "")))
     password = str(form.get("password", ""))

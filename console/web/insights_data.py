@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -84,11 +83,6 @@ def outcome_of(*, verdict: str, status: str, edited: bool) -> str | None:
     return "edited" if edited else "approved"
 
 
-def triage_column() -> Any:
-    """The run's triage class column, once runs are classified; None until then."""
-    return getattr(AgentRun, "triage", None)
-
-
 def _day(moment: datetime) -> date:
     return moment.astimezone(UTC).date()
 
@@ -120,9 +114,9 @@ async def gather_insights(*, session: AsyncSession, period: Period) -> Insights:
 
 
 async def _runs(session: AsyncSession, period: Period, insights: Insights) -> None:
-    triage = triage_column()
-    kind_column = triage if triage is not None else literal(UNCLASSIFIED)
-    query = select(AgentRun.created_at, AgentRun.conversation_id, AgentRun.cost_usd, kind_column)
+    query = select(
+        AgentRun.created_at, AgentRun.conversation_id, AgentRun.cost_usd, AgentRun.triage_kind
+    )
     rows = (await session.exec(_within(query, period, AgentRun.app_id, AgentRun.created_at))).all()
     first_day: dict[str, date] = {}
     for created_at, conversation_id, cost, triaged in rows:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import col, select
 
 from agent.actions import EDITABLE_PARAMS
+from agent.context import ConversationContext
+from agent.draft_checks import Violation
+from console.web.proposal_facts import Fact, mismatches, param_facts, purchase_facts
 from console.web.timeline import Timeline, load_timelines
 from workflows.approvals.view import ActionView, load_action_view
 from workflows.integrations.inbox import ThreadMessage
 from workflows.services import Services
+from workflows.steps.proposals import load_proposal
 from workflows.store.crud import list_audit_entries
-from workflows.store.models import Action, AgentRun, AuditEntry, Draft
+from workflows.store.models import Action, AgentRun, App, AuditEntry, Conversation, Draft
 
 logger = logging.getLogger(__name__)
 LOOKUP_RESULT_LIMIT = 4000
@@ -39,9 +43,23 @@ class ItemDetails:
     lookups: list[Lookup]
     agent_reasoning: str
     draft: Draft | None
+    # The draft checks the agent's reply still broke after its rewrite, as teammates read them.
+    draft_flags: list[str]
     audit: Sequence[AuditEntry]
     timelines: list[Timeline]
     editable: frozenset[str]
+    subject: str | None = None
+    purchase: list[Fact] = field(default_factory=list)
+    proposal: list[Fact] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    # Approving more than this asks for a confirmation; 0: never.
+    confirm_above_cents: int = 0
+
+    @property
+    def needs_confirmation(self) -> bool:
+        amount = self.view.params.get("amount_cents")
+        limit = self.confirm_above_cents
+        return isinstance(amount, int) and limit > 0 and amount > limit
 
 
 async def load_item(services: Services, action_id: str) -> ItemDetails | None:
@@ -62,7 +80,12 @@ async def load_item(services: Services, action_id: str) -> ItemDetails | None:
             )
         ).first()
         audit = list(reversed(await list_audit_entries(session=session, subject=action_id)))
+        proposal = await load_proposal(session, action) if action is not None else None
+        conversation = await session.get(Conversation, view.conversation_id)
+        app = await session.get(App, view.app_id)
     messages, messages_error = await _messages(services, view.conversation_id)
+    context = ConversationContext.model_validate(run.context) if run and run.context else None
+    purchase = context.purchase(str(view.params.get("purchase_id"))) if context else None
     return ItemDetails(
         view=view,
         messages=messages,
@@ -70,10 +93,24 @@ async def load_item(services: Services, action_id: str) -> ItemDetails | None:
         lookups=_lookups(run),
         agent_reasoning=run.reasoning if run is not None else "",
         draft=draft,
+        draft_flags=_draft_flags(run),
         audit=audit,
         timelines=await load_timelines(services.settings, run_id=run_id, action_id=action_id),
         editable=EDITABLE_PARAMS.get(view.tool, frozenset()),
+        subject=conversation.subject if conversation is not None else None,
+        purchase=purchase_facts(purchase) if purchase is not None else [],
+        proposal=param_facts(
+            view.params, proposal.params if proposal else None, currency=view.currency
+        ),
+        warnings=mismatches(view.tool, view.params, context) if context else [],
+        confirm_above_cents=app.confirm_above_cents if app is not None else 0,
     )
+
+
+def _draft_flags(run: AgentRun | None) -> list[str]:
+    if run is None:
+        return []
+    return [Violation.model_validate(v).describe() for v in run.draft_violations]
 
 
 async def _messages(

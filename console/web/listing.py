@@ -27,12 +27,19 @@ class ActionRow:
     status: str
     customer_email: str
     conversation_id: str
+    subject: str
     request_line: str
     decided_by: str | None
     decided_at: datetime | None
     created_at: datetime
     updated_at: datetime
     expires_at: datetime | None
+
+    @property
+    def target(self) -> str | None:
+        """Where a transfer or an email change points: the person it would move things to."""
+        value = self.params.get("to_email") or self.params.get("new_email")
+        return str(value) if value else None
 
 
 def joined_actions() -> Joined:
@@ -60,6 +67,7 @@ def _row(action: Action, conversation: Conversation | None, app: App | None) -> 
         status=action.status,
         customer_email=conversation.customer_email if conversation is not None else "",
         conversation_id=action.conversation_id,
+        subject=(conversation.subject or "") if conversation is not None else "",
         request_line=action.request_line,
         decided_by=action.decided_by,
         decided_at=action.decided_at,

@@ -12,7 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from agent.describe import param_value
+from agent.money import format_money
 from console.web.escalations_status import attention_of
+from console.web.proposal_facts import PARAM_LABELS
 from console.web.security import SignedIn, csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -26,17 +29,13 @@ TOOL_LABELS = {
     "update_email": "Change email",
     "escalate_to_human": "Escalate",
 }
-CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 
 def money(cents: object, currency: str = "USD") -> str:
-    """12.50 with its currency's sign, or the raw value when it is not a whole number of cents."""
+    """ "$12.50" as drafts and cards write it, or the raw value when it is not whole cents."""
     if not isinstance(cents, int) or isinstance(cents, bool):
         return str(cents)
-    amount = f"{abs(cents) // 100:,}.{abs(cents) % 100:02d}"
-    sign = "-" if cents < 0 else ""
-    symbol = CURRENCY_SIGNS.get(currency.upper())
-    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency.upper()}"
+    return format_money(cents, currency)
 
 
 def when(moment: datetime | float | None) -> str:
@@ -66,6 +65,16 @@ def time_left(expires_at: datetime | None, now: datetime) -> str:
     return f"{duration(expires_at - now)} left"
 
 
+def param_words(params: object, currency: str = "USD") -> str:
+    """Params as words: "Refund $100.00, New owner bo@example.com"."""
+    if not isinstance(params, dict):
+        return str(params)
+    return ", ".join(
+        f"{PARAM_LABELS.get(name, name.replace('_', ' '))} {param_value(name, value, currency)}"
+        for name, value in sorted(params.items())
+    )
+
+
 def pretty_json(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
 
@@ -85,6 +94,7 @@ def _environment() -> jinja2.Environment:
         when=when,
         time_left=time_left,
         pretty_json=pretty_json,
+        param_words=param_words,
         tool_label=lambda tool: TOOL_LABELS.get(tool, tool),
     )
     return environment

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
@@ -113,9 +114,9 @@ def signed_in(minimum: Role = "viewer", *, page: bool = True) -> Callable[[UserE
             if user is None:
                 return _unauthenticated(request, page=page)
             if request.method == "POST" and not await csrf_ok(request):
-                return forbidden("The form had expired or did not come from this console.")
+                raise forbidden("The form had expired or did not come from this console.")
             if not user.has(minimum):
-                return forbidden(f"This needs the {minimum} role; you are a {user.role}.")
+                raise forbidden(f"This needs the {minimum} role; you are a {user.role}.")
             return await endpoint(request, user)
 
         return guarded
@@ -123,8 +124,9 @@ def signed_in(minimum: Role = "viewer", *, page: bool = True) -> Callable[[UserE
     return decorate
 
 
-def forbidden(message: str) -> Response:
-    return PlainTextResponse(f"403 Forbidden: {message}", status_code=403)
+def forbidden(message: str) -> HTTPException:
+    """A refusal to raise; the console shows it as a page that says why."""
+    return HTTPException(status_code=403, detail=message)
 
 
 def _unauthenticated(request: Request, *, page: bool) -> Response:

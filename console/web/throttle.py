@@ -7,7 +7,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from workflows.store.users import claim_sign_in_try, clear_sign_in_tries
+from workflows.store.users import (
+    blocked_emails,
+    claim_sign_in_try,
+    clear_sign_in_tries,
+    lift_sign_in_block,
+)
 
 MAX_TRIES = 5
 WINDOW = timedelta(minutes=15)
@@ -38,3 +43,13 @@ class SignInThrottle:
     async def succeeded(self, *, email: str, address: str) -> None:
         async with self._sessions.begin() as session:
             await clear_sign_in_tries(session=session, email=email, address=address)
+
+    async def blocked(self, *, now: datetime) -> set[str]:
+        """Emails that cannot sign in now from some address, until their window ends."""
+        async with self._sessions() as session:
+            return await blocked_emails(session=session, now=now, window=WINDOW, limit=MAX_TRIES)
+
+    async def lift(self, *, email: str) -> bool:
+        """Let the email try again from everywhere at once; True when it had tries counted."""
+        async with self._sessions.begin() as session:
+            return await lift_sign_in_block(session=session, email=email) > 0

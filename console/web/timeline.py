@@ -12,11 +12,14 @@ from typing import Any
 import httpx
 
 from console.doctor.durable import EngineApi
-from console.web.rendering import when
+from console.web.rendering import pretty_json, when
 from workflows.config import Settings
 from workflows.engine.protocol import hashed_signing_key
 
 _TIMEOUT = 3.0
+# What a run waits for, as a reviewer would say it.
+_WAITED_FOR = {"action/decided": "a decision"}
+_NOTHING_YET = "nothing arrived yet: the run looks again and waits on"
 
 
 @dataclass(frozen=True)
@@ -90,11 +93,12 @@ def entries_of(data: dict[str, Any]) -> list[TimelineEntry]:
     entries = [TimelineEntry(at=run.get("run_started_at"), kind="run", label="run started")]
     entries += [_step_entry(step) for step in data.get("steps", [])]
     for wait in data.get("waits", []):
+        waited_for = _WAITED_FOR.get(wait["event"], wait["event"])
         entries.append(
             TimelineEntry(
                 at=None,
                 kind="wait",
-                label=f"waiting for {wait['event']}",
+                label=f"waiting for {waited_for}",
                 detail=f"until {when(wait['expires_at'])}",
             )
         )
@@ -109,18 +113,40 @@ def entries_of(data: dict[str, Any]) -> list[TimelineEntry]:
                 )
             )
     if run.get("ended_at") is not None:
+        failed = run["status"] == "Failed"
         entries.append(
-            TimelineEntry(at=run["ended_at"], kind="run", label=f"run {run['status'].lower()}")
+            TimelineEntry(
+                at=run["ended_at"],
+                kind="failed" if failed else "run",
+                label=f"run {run['status'].lower()}",
+                detail=_reason(run.get("output")) if failed else "",
+            )
         )
     return entries
+
+
+def _reason(error: Any) -> str:
+    """Why a run failed, from the error it ended with: "name: message", or the text itself."""
+    if isinstance(error, dict):
+        parts = (error.get("name"), error.get("message"))
+        return ": ".join(str(part) for part in parts if part) or pretty_json(error)
+    return "" if error is None else str(error)
 
 
 def _step_entry(step: dict[str, Any]) -> TimelineEntry:
     name = step.get("name") or step["op"]
     if step["op"] == "WaitForEvent":
+        # A wait that ends without its event is a planned check (a reminder, the deadline),
+        # not an error: the run reads the row again and waits on if nothing was decided.
         event = step.get("event")
-        detail = f"received {event}" if event else "timed out"
-        return TimelineEntry(at=step["at"], kind="wait", label="wait ended", detail=detail)
+        named = step.get("name")
+        if event:
+            got = _WAITED_FOR.get(event, event)
+            return TimelineEntry(
+                at=step["at"], kind="wait", label=f"received {got}", detail=named or ""
+            )
+        detail = f"{named}: {_NOTHING_YET}" if named else _NOTHING_YET
+        return TimelineEntry(at=step["at"], kind="wait", label="wait over", detail=detail)
     if step["op"] == "Sleep":
         return TimelineEntry(at=step["at"], kind="wait", label=f"slept: {name}")
     if "error" in step:

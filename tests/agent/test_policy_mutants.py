@@ -74,21 +74,32 @@ def test_the_last_cent_left_on_a_purchase_can_be_refunded() -> None:
 
 
 @pytest.mark.parametrize(
-    ("policy", "age", "expected"),
+    ("policy", "age", "expected", "reason"),
     [
         # The smallest limits that are set still allow a refund inside them.
-        (AppPolicy(auto_refund_max_cents=1, auto_refund_max_age_days=1), timedelta(0), "auto"),
+        (AppPolicy(auto_refund_max_cents=1, auto_refund_max_age_days=1), timedelta(0), "auto", ""),
         # A purchase made this very moment is recent.
-        (AUTO, timedelta(0), "auto"),
+        (AUTO, timedelta(0), "auto", ""),
         # A zero age limit means no automatic refunds at all, even for this moment's purchase.
-        (AppPolicy(auto_refund_max_cents=5000), timedelta(0), "needs_approval"),
+        (
+            AppPolicy(auto_refund_max_cents=5000),
+            timedelta(0),
+            "needs_approval",
+            "this app refunds nothing without a human",
+        ),
         # A purchase dated in the future is not "recent": someone's clock or data is wrong.
-        (AUTO, -timedelta(seconds=1), "needs_approval"),
+        (AUTO, -timedelta(seconds=1), "needs_approval", "the purchase is dated in the future"),
+        (
+            AUTO,
+            timedelta(days=14, seconds=1),
+            "needs_approval",
+            "the purchase is 14 days old, past the app's 14-day automatic refund window",
+        ),
     ],
-    ids=["smallest-limits", "bought-this-moment", "no-age-limit", "bought-in-the-future"],
+    ids=["smallest-limits", "bought-this-moment", "no-age-limit", "bought-in-the-future", "old"],
 )
 def test_an_automatic_refund_needs_both_limits_set_and_both_to_hold(
-    policy: AppPolicy, age: timedelta, expected: str
+    policy: AppPolicy, age: timedelta, expected: str, reason: str
 ) -> None:
     context = conversation("x", purchases=[purchase("pur_now", age=age)])
 
@@ -96,7 +107,15 @@ def test_an_automatic_refund_needs_both_limits_set_and_both_to_hold(
 
     assert decision.verdict == expected, decision.reason
     if expected == "needs_approval":
-        assert decision == approval("refunds above the app's automatic limits need a human")
+        assert decision == approval(reason)
+
+
+def test_a_refund_past_the_automatic_limit_says_both_sums_in_money() -> None:
+    context = conversation("A refund on pur_new, please.")
+
+    decision = decide(refund("pur_new", 4900), context=context, policy=FIVE_DOLLARS, now=NOW)
+
+    assert decision == approval("$49.00 is more than the app's automatic refund limit of $5.00")
 
 
 def test_a_one_cent_refund_is_allowed_and_a_zero_one_is_not() -> None:
@@ -185,7 +204,7 @@ REASONS: list[tuple[ProposedAction, AppPolicy, PolicyDecision]] = [
     (
         refund("pur_old", 100),
         AUTO,
-        approval("refunds above the app's automatic limits need a human"),
+        approval("the purchase is 60 days old, past the app's 14-day automatic refund window"),
     ),
     (refund("pur_new", 100), AUTO, auto("small, recent refund within the app's limits")),
 ]
@@ -240,7 +259,9 @@ def test_refunds_adding_up_past_the_price_are_refused_with_their_reason() -> Non
     decisions = _verdicts(
         [refund("pur_a", 500), refund("pur_a", 401)], [purchase("pur_a", amount_cents=900)]
     )
-    assert decisions[1] == refuse("refunds in this run add up to more than the purchase price")
+    assert decisions[1] == refuse(
+        "refunds in this run add up to $9.01, more than the $9.00 left on the purchase"
+    )
 
 
 def test_a_refused_refund_does_not_count_towards_the_run_total() -> None:

@@ -102,7 +102,12 @@ async def test_put_api_inngest_registers_the_functions_with_the_engine(
     assert functions[RESEND_ID]["triggers"] == [{"cron": "* * * * *"}]
     assert functions[SWEEP_ID]["triggers"] == [{"cron": "* * * * *"}]
     assert functions[INBOUND_ID]["triggers"] == [{"event": INBOUND_RECEIVED}]
-    # One run per conversation at a time: later messages wait and then see the whole thread.
+    # One run per conversation: a later message cancels the running one and starts a run that
+    # sees the whole thread; its steps wait for the cancelled run's last step.
+    assert functions[INBOUND_ID]["singleton"] == {
+        "key": "event.data.conversation_id",
+        "mode": "cancel",
+    }
     assert functions[INBOUND_ID]["concurrency"] == [
         {"limit": 1, "key": "event.data.conversation_id"}
     ]

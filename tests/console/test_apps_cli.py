@@ -96,7 +96,7 @@ def test_add_registers_the_app_and_list_shows_it_without_the_secret(
         "C123",
         "U1,U2",
     ]
-    assert "refunds<=1500c/7d auto; login links need approval" in row
+    assert "refunds<=$15.00/7d auto; login links need approval" in row
     assert asyncio.run(_stored_secret(database_url, "notes")) == SECRET
 
 
@@ -194,3 +194,38 @@ def test_list_says_when_nothing_is_registered(
 
     assert main(["apps", "list"]) == 0
     assert capsys.readouterr().out.startswith("no apps registered")
+
+
+async def _stored_app(url: str, app_id: str) -> tuple[dict[str, object], list[str]]:
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            app = await get_app(session=session, id=app_id)
+            assert app is not None
+            return app.triage, app.banned_phrases
+    finally:
+        await engine.dispose()
+
+
+def test_add_keeps_the_apps_triage_routes_languages_and_banned_phrases(
+    database_url: str,
+) -> None:
+    extra = ["--route", "personal=skip", "--route", "foreign_language=draft"]
+    extra += ["--language", "en", "--language", "DE", "--banned-phrase", "no worries"]
+
+    assert main([*ADD, *extra]) == 0
+
+    triage, banned = asyncio.run(_stored_app(database_url, "notes"))
+    assert triage == {
+        "languages": ["en", "de"],
+        "routes": {"personal": "skip", "foreign_language": "draft"},
+    }
+    assert banned == ["no worries"]
+
+
+def test_add_refuses_a_route_it_does_not_know(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*ADD, "--route", "spam=reply"]) == 1
+
+    assert "--route: routes.spam" in capsys.readouterr().err

@@ -40,6 +40,6 @@ def _commands(parser: argparse.ArgumentParser) -> list[Lazy]:
 
 def test_every_command_names_a_function_that_exists() -> None:
     commands = _commands(build_parser())
-    assert len(commands) == 9
+    assert len(commands) == 11
     for command in commands:
         assert callable(command.load()), command

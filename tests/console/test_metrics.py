@@ -64,7 +64,9 @@ async def test_a_scrape_parses_and_carries_the_insights_figures(
     for outcome in ("auto", "approved", "rejected", "edited", "expired", "failed"):
         assert samples[("support_agent_actions_total", (demo, ("outcome", outcome)))] == 1
     assert samples[("support_agent_approvals_pending", (demo,))] == 1
-    assert samples[("support_agent_messages_total", (demo, ("triage", "unclassified")))] == 4
+    assert samples[("support_agent_messages_total", (demo, ("triage", "unclassified")))] == 2
+    assert samples[("support_agent_messages_total", (demo, ("triage", "support")))] == 1
+    assert samples[("support_agent_messages_total", (demo, ("triage", "automated")))] == 1
     assert samples[("support_agent_refunded_total", (demo, ("currency", "USD")))] == 254.0
     assert samples[("support_agent_model_cost_usd_total", (demo,))] == pytest.approx(0.2)
     assert samples[("support_agent_conversations_total", (demo,))] == 4

@@ -125,6 +125,10 @@ async def test_a_webhook_sent_the_first_instant_serve_answers_is_processed(
     assert health.status_code == 200
     assert health.json() == {"ok": True, "ready": True, "db": True}
     assert "functions registered" in logs
+    # Each step call is one line, the server's; the client that made it adds none.
+    step_calls = [line for line in logs.splitlines() if "/api/inngest?fnId=" in line]
+    assert step_calls, logs
+    assert all(line.startswith("INFO:     127.0.0.1") for line in step_calls), logs
     print(f"\nserve: {len(statuses) - 1} refusals, accepted {accepted_after:.2f}s after start")
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import inngest
 
+from tests.engine.flow_functions import dispatch_flow_functions
+
 
 @dataclass
 class Observed:
@@ -20,6 +22,7 @@ class Observed:
     active: Counter[str] = field(default_factory=Counter)
     max_active: Counter[str] = field(default_factory=Counter)
     attempts: list[int] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     gates: dict[str, asyncio.Event] = field(default_factory=dict)
 
@@ -33,6 +36,7 @@ def build_suite(client: inngest.Inngest, seen: Observed) -> list[inngest.Functio
         *_ops(client, seen),
         *_failures(client, seen),
         *_flow_control(client, seen),
+        *dispatch_flow_functions(client, seen),
     ]
 
 
@@ -136,6 +140,7 @@ def _ops(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]
         steps,
         parallel,
         uneven_parallel,
+        *_groups(client, seen),
         sleeper,
         waiter,
         busy_waiter,
@@ -144,6 +149,66 @@ def _ops(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]
         slow_child,
         impatient_parent,
     ]
+
+
+def _groups(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]:
+    """Parallel groups that mix ops, and one in race mode."""
+
+    async def note(name: str) -> str:
+        seen.order.append(name)
+        seen.gate(f"{name}-done").set()
+        return name
+
+    async def held(name: str) -> str:
+        seen.gate(f"{name}-started").set()
+        await seen.gate(f"{name}-release").wait()
+        return await note(name)
+
+    @client.create_function(fn_id="mixed-group", trigger=inngest.TriggerEvent(event="t/mixed"))
+    async def mixed_group(ctx: inngest.Context) -> Any:
+        async def work() -> Any:
+            return await ctx.step.run("work", held, "work")
+
+        async def wait() -> Any:
+            event = await ctx.step.wait_for_event(
+                "go",
+                event="t/go",
+                if_exp="async.data.id == event.data.id",
+                timeout=datetime.timedelta(hours=1),
+            )
+            return None if event is None else event.data
+
+        async def invoke() -> Any:
+            return await ctx.step.invoke_by_id("call-child", function_id="child", data={"n": 2})
+
+        return list(await ctx.group.parallel((work, wait, invoke)))
+
+    @client.create_function(fn_id="sleepy-group", trigger=inngest.TriggerEvent(event="t/sleepy"))
+    async def sleepy_group(ctx: inngest.Context) -> Any:
+        async def work() -> Any:
+            return await ctx.step.run("sleepy-work", held, "sleepy-work")
+
+        async def nap() -> Any:
+            return await ctx.step.sleep("nap", datetime.timedelta(hours=1))
+
+        return list(await ctx.group.parallel((work, nap)))
+
+    @client.create_function(fn_id="race", trigger=inngest.TriggerEvent(event="t/race"))
+    async def race(ctx: inngest.Context) -> Any:
+        seen.calls["race-requests"] += 1
+
+        async def fast() -> None:
+            await ctx.step.run("a.1", note, "a.1")
+            await ctx.step.run("a.2", note, "a.2")
+
+        async def slow() -> None:
+            await ctx.step.run("b.1", held, "b.1")
+            await ctx.step.run("b.2", note, "b.2")
+
+        await ctx.group.parallel((fast, slow), parallel_mode=inngest.ParallelMode.RACE)
+        return "raced"
+
+    return [mixed_group, sleepy_group, race]
 
 
 def _failures(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]:

@@ -93,6 +93,11 @@ class Harness:
         response.raise_for_status()
         return str(response.json()["ids"][0])
 
+    async def send_events(self, events: list[dict[str, Any]]) -> list[str]:
+        response = await self.http.post(f"{self.engine_url}/e/{EVENT_KEY}", json=events)
+        response.raise_for_status()
+        return [str(event_id) for event_id in response.json()["ids"]]
+
     @property
     def api_headers(self) -> dict[str, str]:
         """What the engine's /v1 API asks of a caller when it has a signing key."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -10,9 +11,10 @@ from sqlalchemy import func, select
 from starlette.types import Message
 
 from tests.engine.functions import Observed, build_suite
-from tests.engine.harness import EVENT_KEY, Harness, make_client, running_harness
+from tests.engine.harness import EVENT_KEY, Harness, make_client, pending_job, running_harness
 from workflows.engine import Engine, schema
-from workflows.engine.protocol import hashed_signing_key, sign
+from workflows.engine.api import MAX_EVENTS_BODY_BYTES
+from workflows.engine.protocol import hash_step_id, hashed_signing_key, sign
 from workflows.engine.server import main
 
 SIGNING_KEY = "signkey-test-" + "5f1e" * 16
@@ -198,7 +200,8 @@ async def test_an_undeclared_oversized_body_is_refused_without_being_read_whole(
         await engine.stop()
 
     assert sent[0]["status"] == 413
-    assert pulled <= 4  # stopped at the 3 MiB limit, not at the end of the body
+    # stopped at the limit, not at the end of the body
+    assert pulled <= MAX_EVENTS_BODY_BYTES // (1024 * 1024) + 1 < 64
 
 
 def test_the_engine_alone_refuses_to_listen_beyond_loopback_without_keys() -> None:
@@ -206,3 +209,59 @@ def test_the_engine_alone_refuses_to_listen_beyond_loopback_without_keys() -> No
         main(["--database-url", "sqlite+aiosqlite:///:memory:", "--host", "0.0.0.0"])  # noqa: S104
 
     assert exit_info.value.code == 2
+
+
+async def test_a_runs_trigger_event_and_step_outputs_are_served_as_inngests_api_serves_them(
+    suite: Suite,
+) -> None:
+    h, _ = suite
+    event_id = await h.send("t/steps", {"order": 7})
+    run = await h.finished_run(event_id)
+
+    def get(path: str) -> Any:
+        return h.http.get(f"{h.engine_url}{path}", headers=h.api_headers)
+
+    event = (await get(f"/v1/events/{event_id}")).json()["data"]
+    assert (event["id"], event["name"], event["data"]) == (event_id, "t/steps", {"order": 7})
+    batch = (await get(f"/v0/runs/{run['run_id']}/batch")).json()
+    assert [(e["id"], e["data"]) for e in batch] == [(event_id, {"order": 7})]
+    steps = (await get(f"/v0/runs/{run['run_id']}/actions")).json()
+    assert steps == {hash_step_id(f"add-{i}"): {"data": i + 1} for i in range(3)}
+    assert (await get("/v1/events/unknown")).status_code == 404
+    assert (await get("/v0/runs/unknown/actions")).status_code == 404
+
+
+async def test_an_invoked_runs_event_is_served_though_the_engine_made_it(suite: Suite) -> None:
+    h, _ = suite
+    parent = await h.finished_run(await h.send("t/parent"))
+    [child] = [r for r in await _all_runs(h) if r["run_id"] != parent["run_id"]]
+    response = await h.http.get(f"{h.engine_url}/v1/events/{child['event_id']}")
+    event = response.json()["data"]
+    assert (event["name"], event["data"]["n"]) == ("inngest/function.invoked", 21)
+
+
+async def test_waits_and_invokes_the_engine_ended_are_named_in_the_timeline(suite: Suite) -> None:
+    h, _ = suite
+    waited = await h.send("t/wait", {"id": "w1"})
+    await h.settle(lambda: pending_job(h, "wait-timeout", future=True))
+    await h.send("t/decided", {"id": "w1"})
+    timed_out = await h.send("t/impatient-parent")
+    await h.settle(lambda: pending_job(h, "invoke-timeout", future=True))
+    h.clock.advance(61)
+    invoked = await h.send("t/parent")
+
+    named = {}
+    for event_id in (waited, timed_out, invoked):
+        run = await h.finished_run(event_id)
+        url = f"{h.engine_url}/v1/runs/{run['run_id']}/timeline"
+        for step in (await h.http.get(url)).json()["data"]["steps"]:
+            named[step["name"]] = step["op"]
+    assert named["decision"] == "WaitForEvent"
+    assert named["call-child"] == named["call-slow-child"] == "InvokeFunction"
+    assert None not in named
+
+
+async def _all_runs(h: Harness) -> list[dict[str, Any]]:
+    async with h.engine.store.engine.connect() as conn:
+        rows = (await conn.execute(select(schema.runs))).all()
+    return [{"run_id": row.id, "event_id": row.event_id} for row in rows]

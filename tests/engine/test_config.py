@@ -39,16 +39,20 @@ async def test_idempotency_key_allows_one_run_per_key(suite: Suite) -> None:
     assert seen.calls["idempotent"] == 2
 
 
-async def test_throttle_delays_the_second_run_to_the_next_period(suite: Suite) -> None:
+async def test_throttle_starts_limit_plus_burst_at_once_then_queues_the_rest(
+    suite: Suite,
+) -> None:
+    # limit 1 per minute with the SDK's default burst of 1: two start at once, the third a
+    # minute later (GCRA, as Inngest: limit + burst at once, then one each period / limit)
     h, seen = suite
-    first = await h.send("t/throttled")
-    second = await h.send("t/throttled")
-    await h.finished_run(first)
+    ids = [await h.send("t/throttled") for _ in range(3)]
+    for event_id in ids[:2]:
+        await h.finished_run(event_id)
     await h.settle(lambda: pending_job(h, "call", future=True))
-    assert seen.calls["throttled"] == 1
-    h.clock.advance(61)
-    assert (await h.finished_run(second))["status"] == "Completed"
     assert seen.calls["throttled"] == 2
+    h.clock.advance(61)
+    assert (await h.finished_run(ids[2]))["status"] == "Completed"
+    assert seen.calls["throttled"] == 3
 
 
 async def test_concurrency_limit_holds_per_key(suite: Suite) -> None:

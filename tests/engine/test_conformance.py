@@ -21,6 +21,7 @@ from tests.engine.functions import Observed, build_suite
 from tests.engine.harness import EVENT_KEY, free_port, make_client, running_harness, serve
 
 EXTERNAL_URL = os.environ.get("INNGEST_CONFORMANCE_URL")
+GATE_LIMIT = 10.0  # seconds for a function to reach a point the test waits for
 TARGETS = [
     "embedded",
     pytest.param(
@@ -32,6 +33,7 @@ TARGETS = [
 
 class Target(Protocol):
     async def send(self, name: str, data: dict[str, Any] | None = None) -> str: ...
+    async def send_events(self, events: list[dict[str, Any]]) -> list[str]: ...
     async def finished_run(self, event_id: str) -> dict[str, Any]: ...
 
 
@@ -48,6 +50,11 @@ class ExternalServer:
         )
         return str(response.json()["ids"][0])
 
+    async def send_events(self, events: list[dict[str, Any]]) -> list[str]:
+        response = await self.http.post(f"{self.url}/e/{EVENT_KEY}", json=events)
+        response.raise_for_status()
+        return [str(event_id) for event_id in response.json()["ids"]]
+
     async def finished_run(self, event_id: str) -> dict[str, Any]:
         async with asyncio.timeout(30):
             while True:  # a remote server offers nothing to wait on but its API
@@ -58,30 +65,34 @@ class ExternalServer:
                 await asyncio.sleep(0.1)
 
 
+@pytest.fixture
+def seen() -> Observed:
+    """What the target's functions did, seen from the app's side."""
+    return Observed()
+
+
 @pytest.fixture(params=TARGETS)
 async def target(
-    request: pytest.FixtureRequest, tmp_path: object, engine_port: int
+    request: pytest.FixtureRequest, tmp_path: object, engine_port: int, seen: Observed
 ) -> AsyncIterator[Target]:
     if request.param == "embedded":
         client = make_client(f"http://127.0.0.1:{engine_port}")
         database = f"sqlite+aiosqlite:///{tmp_path}/engine.db"
-        async with running_harness(
-            database, build_suite(client, Observed()), client, engine_port
-        ) as h:
+        async with running_harness(database, build_suite(client, seen), client, engine_port) as h:
             yield h
         return
     assert EXTERNAL_URL is not None
-    async with _external(EXTERNAL_URL) as server:
+    async with _external(EXTERNAL_URL, seen) as server:
         yield server
 
 
 @contextlib.asynccontextmanager
-async def _external(url: str) -> AsyncIterator[ExternalServer]:
+async def _external(url: str, seen: Observed) -> AsyncIterator[ExternalServer]:
     client = inngest.Inngest(
         app_id="t", api_base_url=url, event_api_base_url=url, is_production=False
     )
     app = fastapi.FastAPI()
-    inngest.fast_api.serve(app, client, build_suite(client, Observed()))
+    inngest.fast_api.serve(app, client, build_suite(client, seen))
     port = free_port()
     async with serve(app, port), httpx.AsyncClient() as http:
         (await http.put(f"http://127.0.0.1:{port}/api/inngest")).raise_for_status()
@@ -115,3 +126,53 @@ async def test_parallel_steps_all_run(target: Target) -> None:
 async def test_a_non_retriable_error_fails_the_run(target: Target) -> None:
     run = await target.finished_run(await target.send("t/no-retry"))
     assert run["status"] == "Failed"
+
+
+async def test_singleton_cancel_replaces_the_running_run(target: Target) -> None:
+    first = await target.send("t/singleton-cancel", {"key": "c", "n": 1})
+    latest = await target.send("t/singleton-cancel", {"key": "c", "n": 2})
+    assert (await target.finished_run(first))["status"] == "Cancelled"
+    task = asyncio.create_task(target.finished_run(latest))
+    while not task.done():  # the release may come before the latest run waits for it
+        await target.send("t/release", {"key": "c"})
+        await asyncio.wait({task}, timeout=0.5)
+    assert task.result()["output"] == 2
+
+
+async def test_a_batch_of_eight_one_mib_events_goes_in_one_request_and_one_run(
+    target: Target,
+) -> None:
+    blob = "x" * (1024 * 1024)
+    ids = await target.send_events([{"name": "t/big-batch", "data": {"blob": blob}}] * 8)
+    assert len(ids) == 8
+    run = await target.finished_run(ids[0])
+    assert run["output"] == {"events": 8, "bytes": 8 * len(blob)}
+
+
+async def test_a_wait_in_a_parallel_group_catches_an_event_sent_while_a_planned_step_runs(
+    target: Target, seen: Observed
+) -> None:
+    event_id = await target.send("t/mixed", {"id": "m1"})
+    async with asyncio.timeout(GATE_LIMIT):
+        await seen.gate("work-started").wait()
+    await target.send("t/go", {"id": "m1"})
+    seen.gate("work-release").set()
+    run = await target.finished_run(event_id)
+    assert (run["status"], run["output"]) == ("Completed", ["work", {"id": "m1"}, {"doubled": 4}])
+
+
+async def test_race_mode_runs_a_branchs_next_step_as_soon_as_its_last_one_ends(
+    target: Target, seen: Observed
+) -> None:
+    event_id = await target.send("t/race")
+    try:
+        async with asyncio.timeout(GATE_LIMIT):
+            await seen.gate("b.1-started").wait()
+            await seen.gate("a.2-done").wait()  # while b.1 still runs
+    finally:
+        seen.gate("b.1-release").set()
+    run = await target.finished_run(event_id)
+    assert (run["status"], run["output"]) == ("Completed", "raced")
+    assert seen.order == ["a.1", "a.2", "b.1", "b.2"]
+    # the first call, four steps, and a call to discover what follows each of them
+    assert seen.calls["race-requests"] == 9

@@ -28,6 +28,32 @@ async def test_parallel_steps_are_planned_then_each_run_once(suite: Suite) -> No
     assert seen.calls == {"add-0": 1, "add-1": 1, "add-2": 1, "add-10": 1}
 
 
+async def test_a_sleep_in_a_parallel_group_is_timed_from_the_reply_not_from_the_steps_end(
+    suite: Suite,
+) -> None:
+    h, seen = suite
+    event_id = await h.send("t/sleepy")
+    try:
+        await h.settle(lambda: _started(seen, "sleepy-work"))
+        assert await pending_job(h, "call", future=True)  # the nap's timer, set beside the step
+        h.clock.advance(3600 + 60)  # the SDK times the nap by the wall clock
+        await h.settle(lambda: _nap_ended(h))
+    finally:
+        seen.gate("sleepy-work-release").set()
+    run = await h.finished_run(event_id)
+    assert (run["status"], run["output"]) == ("Completed", ["sleepy-work", None])
+
+
+async def _nap_ended(h: Harness) -> bool | None:
+    query = select(schema.steps.c.id).where(schema.steps.c.op == "Sleep")
+    async with h.engine.store.engine.connect() as conn:
+        return True if (await conn.execute(query)).first() else None
+
+
+async def _started(seen: Observed, step: str) -> bool | None:
+    return True if seen.gate(f"{step}-started").is_set() else None
+
+
 async def test_sleep_resumes_only_when_the_clock_reaches_the_wake_time(suite: Suite) -> None:
     h, seen = suite
     event_id = await h.send("t/sleep")
@@ -168,20 +194,6 @@ async def _no_call_due(h: Harness) -> bool | None:
         return True if len((await conn.execute(query)).all()) == 1 else None
 
 
-async def test_two_sleeping_runs_each_wake_at_their_own_time(suite: Suite) -> None:
-    h, _ = suite
-    first = await h.send("t/sleep")
-    await h.settle(lambda: _calls_due_later(h, 1))
-    h.clock.advance(30 * 60)
-    second = await h.send("t/sleep")
-    await h.settle(lambda: _calls_due_later(h, 2))
-    h.clock.advance(32 * 60)
-    assert (await h.finished_run(first))["output"] == {"woke": 1}
-    assert (await h.runs(second))[0]["status"] == "Running"
-    h.clock.advance(31 * 60)
-    assert (await h.finished_run(second))["output"] == {"woke": 1}
-
-
 async def test_the_timeline_names_a_sleep_and_shows_when_it_ends(suite: Suite) -> None:
     h, _ = suite
     event_id = await h.send("t/sleep")
@@ -221,11 +233,3 @@ async def _timeline(h: Harness, run_id: str) -> dict[str, Any]:
     response = await h.http.get(url, headers=h.api_headers)
     response.raise_for_status()
     return dict(response.json()["data"])
-
-
-async def _calls_due_later(h: Harness, count: int) -> bool | None:
-    query = select(schema.jobs.c.id).where(
-        schema.jobs.c.kind == "call", schema.jobs.c.available_at > h.clock.now()
-    )
-    async with h.engine.store.engine.connect() as conn:
-        return True if len((await conn.execute(query)).all()) == count else None

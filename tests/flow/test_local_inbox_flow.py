@@ -13,9 +13,11 @@ from tests.flow.inbound import (
     drafts,
     handled,
     inbound,
+    keep,
     send,
 )
 from tests.flow.stack import Stack
+from workflows.events import INBOUND_RECEIVED
 
 
 async def test_lost_access_gets_a_login_link_and_a_truthful_draft(stack: Stack) -> None:
@@ -33,8 +35,8 @@ async def test_lost_access_gets_a_login_link_and_a_truthful_draft(stack: Stack) 
     assert "login link has been sent" in draft.body
     [comment] = await comments(stack, message.conversation_id)
     assert OFFLINE_LABEL in comment.body
-    assert "send_magic_link" in comment.body
-    assert "policy: auto" in comment.body
+    assert "- Login link to ada@example.com" in comment.body
+    assert "policy: runs without approval" in comment.body
     [agent_run] = await agent_runs(stack, message.conversation_id)
     assert agent_run.model == "offline"
     assert agent_run.turns >= 3
@@ -93,3 +95,32 @@ async def test_a_second_message_replaces_the_first_draft_with_one_that_answers_b
     assert record is not None
     assert record.answered_message_id == second.message_id
     assert draft.body
+
+
+async def test_a_message_during_a_run_cancels_it_and_is_answered_with_no_effect_twice(
+    stack: Stack,
+) -> None:
+    # One conversation, one run: the later message cancels the run the first one started (a
+    # concurrency key alone would let both run), and the run it starts answers both.
+    first = inbound("Hi, I can't log in to my account since yesterday.")
+    second = inbound(
+        "Also, I still can't log in, please help.", conversation_id=first.conversation_id
+    )
+    for message in (first, second):
+        await keep(stack.services, message)
+    await stack.harness.send_events(
+        [
+            {"name": INBOUND_RECEIVED, "data": m.event_data, "id": m.front_event_id}
+            for m in (first, second)
+        ]
+    )
+
+    assert (await stack.harness.finished_run(first.front_event_id))["status"] == "Cancelled"
+    assert (await stack.harness.finished_run(second.front_event_id))["status"] == "Completed"
+    [action] = await actions(stack, first.conversation_id)
+    assert (action.tool, action.status) == ("send_magic_link", "executed")
+    [draft] = await drafts(stack, first.conversation_id)
+    assert "login link has been sent" in draft.body
+    record = await conversation(stack, first.conversation_id)
+    assert record is not None
+    assert record.answered_message_id == second.message_id

@@ -11,7 +11,17 @@ from sqlmodel import select
 
 from tests.agent.anthropic_stand_in import Scripted, StandInAPI, anthropic_stand_in
 from tests.agent.scripts import message, text, tool
-from tests.flow.inbound import actions, comments, conversation, drafts, handled, inbound, send
+from tests.flow.approvals import TEAM_REFUND, approval_run, click, waiting
+from tests.flow.inbound import (
+    actions,
+    agent_runs,
+    comments,
+    conversation,
+    drafts,
+    handled,
+    inbound,
+    send,
+)
 from tests.flow.stack import Stack, finished_despite_retries, running_stack, stack_settings
 from workflows.functions.inbound import INBOUND_RETRIES
 from workflows.store.models import DemoOperation
@@ -152,3 +162,85 @@ async def test_a_model_that_keeps_failing_hands_the_conversation_to_a_person(
     [comment] = await comments(stack, incoming.conversation_id)
     assert "could not finish" in comment.body
     assert await drafts(stack, incoming.conversation_id) == []
+
+
+LEAKY = "<reply>As an AI, I checked act_12345 for you.</reply><notes>n</notes>"
+
+
+async def test_a_draft_that_breaks_a_check_is_rewritten_once_with_the_violations(
+    stack: Stack, model_api: StandInAPI
+) -> None:
+    fixed = "<reply>Thanks for writing; a teammate will reply shortly.</reply><notes>n</notes>"
+    model_api.play(
+        message(text(LEAKY), turn=1, cache_write=3000),
+        message(text(fixed), turn=2, cache_read=3000, cache_write=40),
+    )
+    incoming = inbound("Hi, the sync add-on stopped working.", sender="grace@example.com")
+
+    run = await handled(stack, incoming)
+
+    assert run["status"] == "Completed", run
+    notice = model_api.requests[1]["messages"][-1]["content"][-1]["text"]
+    assert notice.startswith("[draft check]")
+    assert "internal id: act_12345" in notice
+    assert "meta commentary: As an AI" in notice
+    [draft] = await drafts(stack, incoming.conversation_id)
+    assert draft.body == "Thanks for writing; a teammate will reply shortly."
+    [run_row] = await agent_runs(stack, incoming.conversation_id)
+    assert (run_row.redrafted, run_row.draft_violations, run_row.turns) == (True, [], 2)
+    # Cache reads and writes of every call, the rewrite's too, are counted on the run.
+    assert (run_row.cache_creation_input_tokens, run_row.cache_read_input_tokens) == (3040, 3000)
+    [comment] = await comments(stack, incoming.conversation_id)
+    assert "the rewrite passes" in comment.body
+
+
+async def test_a_draft_still_broken_after_its_rewrite_is_kept_and_flagged(
+    stack: Stack, model_api: StandInAPI
+) -> None:
+    model_api.play(message(text(LEAKY), turn=1), message(text(LEAKY), turn=2))
+    incoming = inbound("Hi, the sync add-on stopped working.", sender="grace@example.com")
+
+    run = await handled(stack, incoming)
+
+    assert run["status"] == "Completed", run
+    assert len(model_api.requests) == 2  # rewritten once, never twice
+    [draft] = await drafts(stack, incoming.conversation_id)
+    assert "act_12345" in draft.body
+    [run_row] = await agent_runs(stack, incoming.conversation_id)
+    assert [v["check"] for v in run_row.draft_violations] == ["internal_id", "meta_commentary"]
+    [comment] = await comments(stack, incoming.conversation_id)
+    assert comment.body.startswith("DRAFT FLAGGED: it still breaks 2 draft check(s)")
+    assert "- internal id: act_12345" in comment.body
+
+
+async def test_a_rewrite_after_a_rejection_that_breaks_a_check_is_not_used(
+    stack: Stack, model_api: StandInAPI
+) -> None:
+    first = "<reply>Thanks for writing about your team licence.</reply><notes>n</notes>"
+    model_api.play(
+        message(
+            tool(
+                "toolu_refund",
+                "refund_purchase",
+                purchase_id="pur_katherine_team",
+                amount_cents=49900,
+                reason="asked",
+            ),
+            turn=1,
+        ),
+        message(text(first), turn=2),
+        message(text(LEAKY), turn=3),
+    )
+    incoming = inbound(TEAM_REFUND, sender="katherine@example.com")
+    await handled(stack, incoming)
+    [pending] = await actions(stack, incoming.conversation_id)
+    await waiting(stack, pending.id)
+
+    await click(stack, pending.id, "rejected", reason="No")
+    await approval_run(stack, pending.id)
+
+    assert len(model_api.requests) == 3  # the rewrite was asked for
+    [draft] = await drafts(stack, incoming.conversation_id)
+    assert "act_12345" not in draft.body
+    assert draft.body.startswith("Thanks for writing about your team licence.")
+    assert "not able to go ahead with your refund request" in draft.body

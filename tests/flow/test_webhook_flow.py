@@ -227,3 +227,26 @@ async def test_a_message_front_lists_only_later_is_read_on_a_retry(
     assert run["status"] == "Completed", run
     [draft] = front.drafts.values()
     assert "login link has been sent" in draft["body"]
+
+
+async def test_with_front_an_auto_reply_known_only_by_its_headers_gets_no_draft(
+    front_stack: Stack, front: FrontStandIn
+) -> None:
+    # Ordinary words: only the EML's Auto-Submitted header tells it is an automatic reply.
+    text = "Thanks for your email, I can't log in to check it before Monday."
+    conversation_id = "cnv_front_auto"
+    front.add_conversation(conversation_id, inbox_id=DEMO_INBOX_ID)
+    message_id = front.add_inbound_message(conversation_id, text, sender="ada@example.com")
+    front.email_headers[message_id] = {"Auto-Submitted": "auto-replied"}
+    body, headers, ids = signed_inbound(
+        front_stack, text, conversation_id=conversation_id, message_id=message_id
+    )
+
+    assert (await post(front_stack, body, headers)).status_code == 202
+    run = await front_stack.harness.finished_run(ids["event"])
+
+    assert run["status"] == "Completed", run
+    assert front.drafts == {}
+    assert front.comments == []
+    assert front.tags_of(conversation_id) == ["automated"]
+    assert await actions(front_stack, conversation_id) == []

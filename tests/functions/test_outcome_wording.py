@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from agent.describe import describe_action, describe_edits
 from workflows.approvals.view import ActionView
-from workflows.steps.outcome import describe_action, describe_edits, outcome_sentence
+from workflows.steps.outcome import outcome_sentence
 from workflows.steps.proposals import Proposal
 
 AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)

@@ -23,6 +23,7 @@ TOKEN = "front-stand-in-token"
 # Front's links name a per-company host; a client must not send its token there.
 LINK_HOST = "https://company.api.frontapp.invalid"
 FIRST_CREATED_AT = 1_700_000_000.0
+EML = "message/rfc822"
 SEND_PATH = re.compile(r"/(conversations|channels)/[^/]+/messages")
 
 
@@ -73,6 +74,8 @@ class FrontStandIn(StandIn):
         self.drafts: dict[str, dict[str, Any]] = {}
         self.comments: list[dict[str, Any]] = []
         self.tags: dict[str, str] = {}  # id → name
+        # The email headers of inbound messages, served in their EML (message/rfc822).
+        self.email_headers: dict[str, dict[str, str]] = {}
         self.merged: dict[str, tuple[str, str]] = {}  # id → (surviving id, Location's base URL)
         self._failures: dict[tuple[str, str], list[web.Response | None]] = defaultdict(list)
         self._ids = itertools.count(1)
@@ -191,6 +194,8 @@ class FrontStandIn(StandIn):
         self, method: str, parts: list[str], payload: dict[str, Any], request: web.Request
     ) -> web.Response:
         match method, parts:
+            case "GET", ["messages", message_id] if request.headers.get("accept") == EML:
+                return self._eml(message_id)
             case "GET", ["conversations", cid, "messages"] if cid in self.conversations:
                 newest_first = self.conversations[cid].messages[::-1]
                 return self._page(request, newest_first)
@@ -230,6 +235,15 @@ class FrontStandIn(StandIn):
             return web.json_response(reply.body, status=reply.status, headers=reply.headers)
         return _error(404, "Not found")
 
+    def _eml(self, message_id: str) -> web.Response:
+        """The message as Front serves it to `Accept: message/rfc822` (emails only)."""
+        for conversation in self.conversations.values():
+            for message in conversation.messages:
+                if message["id"] == message_id and message.get("type") == "email":
+                    headers = self.email_headers.get(message_id, {})
+                    return web.Response(body=_eml_of(message, headers), content_type=EML)
+        return _error(404, "Message not found")
+
     def _create_draft(self, conversation_id: str, payload: dict[str, Any]) -> web.Response:
         if not payload.get("body") or not payload.get("channel_id"):
             return _error(400, "body and channel_id are required")
@@ -248,6 +262,13 @@ class FrontStandIn(StandIn):
         next_link = more if following < len(results) else None
         page = {"_pagination": {"next": next_link}, "_results": results[start:following]}
         return web.json_response(page)
+
+
+def _eml_of(message: dict[str, Any], headers: dict[str, str]) -> bytes:
+    sender = next(r["handle"] for r in message["recipients"] if r["role"] == "from")
+    lines = [f"From: {sender}", "To: support@example.com", "Subject: Hello"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n" + str(message.get("text") or "")).encode()
 
 
 def _error(status: int, message: str) -> web.Response:

@@ -73,7 +73,7 @@ async def test_a_refused_change_is_a_permanent_error_with_the_apps_reason(demo_u
 
     assert refused.value.retryable is False
     assert "HTTP 422" in str(refused.value)
-    assert "more than the 0 cents left" in str(refused.value)
+    assert "$1.00 is more than the $0.00 left" in str(refused.value)
 
 
 async def test_a_wrong_secret_is_refused_and_never_shown(demo_url: str) -> None:

@@ -325,6 +325,7 @@ def test_the_client_has_no_way_to_send_a_message() -> None:
         "draft_version",
         "inbox_channels",
         "list_messages",
+        "message_headers",
     }
 
 

@@ -13,7 +13,6 @@ from workflows.integrations.slack_blocks import (
     build_approval_blocks,
     build_reminder_text,
     escape_text,
-    format_money,
 )
 
 HOSTILE = "<!channel> ping <@U1> see <https://evil.example|Click> &amp; more"
@@ -45,7 +44,7 @@ def test_a_pending_refund_shows_who_asked_what_why_and_the_time_left() -> None:
     text = card_text(blocks)
     assert "katherine@example.com" in text
     assert "I would like a refund for my team licence please." in text
-    assert "*amount*: 249.00" in text
+    assert "*amount*: $249.00" in text
     assert "pur_1" in text
     assert "The customer bought the same licence twice." in text
     assert "refunds above 20.00 need approval" in text
@@ -72,12 +71,13 @@ def test_edit_is_offered_only_for_tools_whose_params_can_be_edited() -> None:
     assert [b["action_id"] for b in found] == ["approve", "reject"]
 
 
-def test_the_currency_is_shown_when_the_params_carry_one() -> None:
-    assert format_money(24900, "usd") == "249.00 USD"
-    assert format_money(5) == "0.05"
-    view = make_view(params={"purchase_id": "p", "amount_cents": 1999, "currency": "eur"})
+def test_money_reads_as_in_drafts_in_the_purchase_currency() -> None:
+    in_euros = make_view(currency="EUR", params={"purchase_id": "p", "amount_cents": 1999})
+    carried = make_view(params={"purchase_id": "p", "amount_cents": 1999, "currency": "gbp"})
 
-    assert "*amount*: 19.99 EUR" in card_text(build_approval_blocks(view, now=CREATED))
+    assert "*amount*: €19.99" in card_text(build_approval_blocks(in_euros, now=CREATED))
+    assert "Refund of €19.99 for" in approval_fallback_text(in_euros)
+    assert "*amount*: £19.99" in card_text(build_approval_blocks(carried, now=CREATED))
 
 
 @pytest.mark.parametrize(
@@ -179,11 +179,11 @@ def test_the_fallback_text_and_reminder_follow_the_status() -> None:
     now = CREATED + timedelta(hours=22)
 
     assert approval_fallback_text(pending) == (
-        "Approval needed: Refund of 249.00 for katherine@example.com (Demo)"
+        "Approval needed: Refund of $249.00 for katherine@example.com (Demo)"
     )
     assert approval_fallback_text(rejected).endswith("Rejected by Bob: no")
     assert build_reminder_text(pending, now=now) == (
-        "⏰ Still waiting for a decision: Refund of 249.00 for katherine@example.com"
+        "⏰ Still waiting for a decision: Refund of $249.00 for katherine@example.com"
         " — expires in 2h."
     )
     assert "Rejected by Bob" in build_reminder_text(rejected, now=now)

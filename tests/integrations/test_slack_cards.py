@@ -32,7 +32,7 @@ async def test_a_card_is_posted_with_its_blocks_and_fallback_text(
     ts = await cards.post_card(CHANNEL, make_view(), now=CREATED)
 
     message = slack.messages[(CHANNEL, ts)]
-    assert message.text.startswith("Approval needed: Refund of 249.00")
+    assert message.text.startswith("Approval needed: Refund of $249.00")
     assert [b["action_id"] for b in message.blocks[-1]["elements"]] == ["approve", "reject", "edit"]
     [call] = slack.calls("chat.postMessage")
     assert call.headers["Authorization"] == f"Bearer {TOKEN}"

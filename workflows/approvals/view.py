@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from workflows.config import Settings
-from workflows.store.models import Action, App, Conversation
+from workflows.steps.proposals import purchase_in
+from workflows.store.models import Action, AgentRun, App, Conversation
 
 if TYPE_CHECKING:
     # Only a type here: the services build the Slack client, which renders these views.
@@ -32,6 +33,9 @@ class ActionView(BaseModel):
     request_line: str
     tool: str
     params: dict[str, Any]
+    # Of the purchase the action is about, as the agent saw it; USD when there is none.
+    currency: str = "USD"
+    product: str | None = None
     rationale: str
     policy_reason: str
     # pending | approved | rejected | expired | executed | failed | refused | auto
@@ -75,6 +79,9 @@ async def load_action_view(services: Services, action_id: str) -> ActionView | N
             return None
         app = await session.get(App, action.app_id)
         conversation = await session.get(Conversation, action.conversation_id)
+        purchase = purchase_in(
+            await session.get(AgentRun, action.run_id), action.params.get("purchase_id")
+        )
     local = conversation.local if conversation is not None else True
     return ActionView(
         action_id=action.id,
@@ -85,6 +92,8 @@ async def load_action_view(services: Services, action_id: str) -> ActionView | N
         request_line=action.request_line,
         tool=action.tool,
         params=action.params,
+        currency=purchase.currency if purchase is not None else "USD",
+        product=purchase.product if purchase is not None else None,
         rationale=action.rationale,
         policy_reason=action.policy_reason,
         status=action.status,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -15,6 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from workflows.engine import schema
+from workflows.engine.flow_control import run_events as batched_events
 from workflows.engine.protocol import hashed_signing_key
 from workflows.engine.registry import FunctionDef, RegistrationError
 
@@ -22,23 +24,30 @@ if TYPE_CHECKING:
     from workflows.engine.engine import Engine
 
 MAX_BODY_BYTES = 3 * 1024 * 1024
+# The dev server takes each event up to 3 MiB and streams a request of many: a batch of eight
+# 1 MiB events fits in one POST here too, and the whole request stays bounded.
+MAX_EVENT_BYTES = 3 * 1024 * 1024
+MAX_EVENTS_BODY_BYTES = 16 * 1024 * 1024
+Params = Mapping[str, Any]
+Loader = Callable[[Params], Awaitable[Any]]
+Endpoint = Callable[[Request], Awaitable[JSONResponse]]
 
 
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message, "status": status}, status_code=status)
 
 
-async def _json_body(request: Request) -> Any:
+async def _json_body(request: Request, limit: int = MAX_BODY_BYTES) -> Any:
     # Counted while it streams in: a huge body is refused before it fills memory.
     declared = request.headers.get("content-length", "0")
     if not declared.isdigit():
         raise _BadRequest(400, "content-length must be a number")
-    if int(declared) > MAX_BODY_BYTES:
+    if int(declared) > limit:
         raise _BadRequest(413, "body too large")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_BODY_BYTES:
+        if len(body) > limit:
             raise _BadRequest(413, "body too large")
     try:
         return json.loads(body)
@@ -68,6 +77,8 @@ def _validate_events(payload: Any) -> list[dict[str, Any]]:
             raise _BadRequest(400, f"{where}: id must be a non-empty string")
         if "ts" in event and not isinstance(event["ts"], int):
             raise _BadRequest(400, f"{where}: ts must be an integer (ms)")
+        if len(json.dumps(event)) > MAX_EVENT_BYTES:
+            raise _BadRequest(413, f"{where}: larger than {MAX_EVENT_BYTES} bytes")
     return events
 
 
@@ -116,6 +127,20 @@ async def _timeline(engine: Engine, run_id: str) -> dict[str, Any] | None:
     return {"run": run_json(run), "steps": steps, "waits": waits, "scheduled": scheduled}
 
 
+async def _event(engine: Engine, event_id: str) -> dict[str, Any] | None:
+    """An event as it was sent, with when the engine received it. The events the engine makes
+    itself (an invoke's, a cron's) are known from the run they started."""
+    query = select(schema.events.c.payload, schema.events.c.received_at).where(
+        schema.events.c.id == event_id
+    )
+    async with engine.store.engine.connect() as conn:
+        row = (await conn.execute(query)).first()
+    if row is not None:
+        return {**row.payload, "received_at": row.received_at}
+    runs = await engine.store.runs_for_event(event_id)
+    return {**runs[0].event, "received_at": runs[0].started_at} if runs else None
+
+
 def _bearer_hash(header: str) -> str:
     # SDKs send the hashed key bare (Python) or with its `signkey-<env>-` prefix (Go, JS).
     token = header.removeprefix("Bearer ")
@@ -148,7 +173,7 @@ def create_api(engine: Engine) -> Starlette:
         if engine.event_key and not hmac.compare_digest(key, engine.event_key):
             return _error(401, "event key not recognised")
         try:
-            events = _validate_events(await _json_body(request))
+            events = _validate_events(await _json_body(request, MAX_EVENTS_BODY_BYTES))
         except _BadRequest as err:
             return _error(err.status, str(err))
         return JSONResponse({"ids": await engine.accept_events(events), "status": 200})
@@ -175,27 +200,45 @@ def create_api(engine: Engine) -> Starlette:
         await engine.register(body["appname"], functions)
         return JSONResponse({"ok": True, "modified": True})
 
-    async def event_runs(request: Request) -> JSONResponse:
-        if not authorized(request):
-            return _error(401, "unauthorized")
-        rows = await engine.store.runs_for_event(request.path_params["event_id"])
-        return JSONResponse({"data": [run_json(row) for row in rows]})
+    async def event(params: Params) -> Any:
+        return await _event(engine, params["event_id"])
 
-    async def get_run(request: Request) -> JSONResponse:
-        if not authorized(request):
-            return _error(401, "unauthorized")
-        row = await engine.store.run(request.path_params["run_id"])
+    async def timeline(params: Params) -> Any:
+        return await _timeline(engine, params["run_id"])
+
+    def reading(load: Loader, missing: str, *, bare: bool = False) -> Endpoint:
+        """A GET for callers holding the signing key: `{data}`, or the value bare, or 404."""
+
+        async def endpoint(request: Request) -> JSONResponse:
+            if not authorized(request):
+                return _error(401, "unauthorized")
+            found = await load(request.path_params)
+            if found is None:
+                return _error(404, f"{missing} not found")
+            return JSONResponse(found if bare else {"data": found})
+
+        return endpoint
+
+    async def event_runs(params: Params) -> Any:
+        rows = await engine.store.runs_for_event(params["event_id"])
+        return [run_json(row) for row in rows]
+
+    async def get_run(params: Params) -> Any:
+        row = await engine.store.run(params["run_id"])
+        return None if row is None else run_json(row)
+
+    async def run_events(params: Params) -> Any:
+        row = await engine.store.run(params["run_id"])
         if row is None:
-            return _error(404, "run not found")
-        return JSONResponse({"data": run_json(row)})
+            return None
+        fn = engine.functions.get(row.function_id)
+        batch = None if fn is None else await batched_events(engine.store, fn, row.id)
+        return batch or [row.event]
 
-    async def run_timeline(request: Request) -> JSONResponse:
-        if not authorized(request):
-            return _error(401, "unauthorized")
-        timeline = await _timeline(engine, request.path_params["run_id"])
-        if timeline is None:
-            return _error(404, "run not found")
-        return JSONResponse({"data": timeline})
+    async def run_steps(params: Params) -> Any:
+        if await engine.store.run(params["run_id"]) is None:
+            return None
+        return {memo.id: memo.memo for memo in await engine.store.memos(params["run_id"])}
 
     async def health(_: Request) -> JSONResponse:
         return JSONResponse({"ok": True, "functions": len(engine.functions)})
@@ -204,10 +247,15 @@ def create_api(engine: Engine) -> Starlette:
         routes=[
             Route("/e/{event_key}", send_events, methods=["POST"]),
             Route("/fn/register", register, methods=["POST"]),
-            Route("/v1/events/{event_id}/runs", event_runs, methods=["GET"]),
-            Route("/v1/runs/{run_id}", get_run, methods=["GET"]),
+            Route("/v1/events/{event_id}", reading(event, "event"), methods=["GET"]),
+            Route("/v1/events/{event_id}/runs", reading(event_runs, "event"), methods=["GET"]),
+            Route("/v1/runs/{run_id}", reading(get_run, "run"), methods=["GET"]),
             # Not in Inngest's API: the embedded engine's own view of a run, for the console.
-            Route("/v1/runs/{run_id}/timeline", run_timeline, methods=["GET"]),
+            Route("/v1/runs/{run_id}/timeline", reading(timeline, "run"), methods=["GET"]),
+            # What the SDK reads when a call says `use_api`: the run's events and its steps'
+            # memos by step id, both bare.
+            Route("/v0/runs/{run_id}/batch", reading(run_events, "run", bare=True)),
+            Route("/v0/runs/{run_id}/actions", reading(run_steps, "run", bare=True)),
             Route("/health", health, methods=["GET"]),
         ]
     )

@@ -11,8 +11,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from workflows.engine import expressions, schema
+from workflows.engine.flow_control import trigger
 from workflows.engine.registry import SCHEDULED, FunctionDef
-from workflows.engine.runs import end_run, make_event, resume, start_run
+from workflows.engine.runs import end_run, make_event, resume
 from workflows.engine.store import Job, add_job, delete_job
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ async def dispatch_event(
     await _resume_waits(conn, event, row.seq, now)
     for fn in functions.values():
         if fn.triggered_by(event):
-            await start_run(conn, fn, event, now)
+            await trigger(conn, fn, event, now)
 
 
 async def _cancel_runs(
@@ -48,7 +49,8 @@ async def _cancel_runs(
         )
         for run in running.all():
             context = {"event": run.event, "async": event}
-            if any(expressions.matches(rule.expression, **context) for rule in rules):
+            live = [r for r in rules if r.timeout is None or now <= run.started_at + r.timeout]
+            if any(expressions.matches(rule.expression, **context) for rule in live):
                 await end_run(conn, run, status="Cancelled", now=now)
 
 
@@ -113,7 +115,7 @@ async def fire_cron(
     cron = job.payload["cron"]
     if fn is None or cron not in fn.crons:
         return
-    await start_run(conn, fn, make_event(SCHEDULED, {"cron": cron}, now), now)
+    await trigger(conn, fn, make_event(SCHEDULED, {"cron": cron}, now), now)
     await schedule_cron(conn, fn, cron, now)
 
 

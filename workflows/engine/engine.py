@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import delete, select, update
 from starlette.types import ASGIApp
 
-from workflows.engine import schema
+from workflows.engine import flow_control, schema
 from workflows.engine.clock import Clock, SystemClock
 from workflows.engine.dispatch import (
     dispatch_event,
@@ -21,7 +21,7 @@ from workflows.engine.dispatch import (
     fire_cron,
     schedule_cron,
 )
-from workflows.engine.executor import Executor
+from workflows.engine.executor import INFER_JOB, Executor
 from workflows.engine.protocol import sign
 from workflows.engine.registry import FunctionDef
 from workflows.engine.scheduler import Scheduler
@@ -224,7 +224,12 @@ class Engine:
         """Carry out one job. A failure here (the database refused a write) propagates: the
         scheduler holds the job back, since postponing it in the table is a write too."""
         if job.kind == "call":
+            if job.payload.get("first"):
+                await flow_control.mark_started(self.store, job, self.functions, self.clock.now())
             await self._executor.call(job)
+            return
+        if job.kind == INFER_JOB:
+            await self._executor.infer(job)
             return
         if job.kind == "event" and not self.ready:
             await self._hold_events()
@@ -239,3 +244,5 @@ class Engine:
                 await expire_invoke(conn, job, now)
             elif job.kind == "cron":
                 await fire_cron(conn, job, self.functions, now)
+            elif job.kind in flow_control.JOB_KINDS:
+                await flow_control.fire(conn, job, self.functions, now)

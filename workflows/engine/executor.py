@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from workflows.engine import schema
+from workflows.engine import groups, inference, schema
 from workflows.engine.clock import Clock
+from workflows.engine.flow_control import run_events
 from workflows.engine.protocol import (
     CallRequest,
     Op,
@@ -26,11 +27,14 @@ from workflows.engine.protocol import (
     verify,
 )
 from workflows.engine.registry import FUNCTION_INVOKED, FunctionDef
-from workflows.engine.runs import end_run, latest_event_seq, make_event, start_run
+from workflows.engine.runs import end_run, latest_event_seq, make_event, resume, start_run
 from workflows.engine.store import Job, Store, add_job, delete_job, has_memo, load_run, save_memo
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 600.0
+# Ops that carry a step's result; the others hand the engine something to do first.
+RESULT_OPS = frozenset({"StepRun", "StepError", "StepFailed"})
+INFER_JOB = "ai-infer"
 
 
 def backoff(attempt: int) -> float:
@@ -63,10 +67,28 @@ class Executor:
         while next_job is not None:
             next_job = await self._call_once(next_job)
 
+    async def infer(self, job: Job) -> None:
+        """Make a run's model call (`step.ai.infer`); its answer is the step's result."""
+        run = await self._store.run(job.run_id or "")
+        fn = self._functions.get(run.function_id) if run is not None else None
+        answer = None
+        if run is not None and run.status == "Running":
+            answer = await inference.infer(self._http, job.payload["request"])
+        lock = self._locks.setdefault(job.run_id or "", asyncio.Lock())
+        async with lock, self._store.transaction() as conn:
+            now = self._clock.now()
+            max_attempts = fn.max_attempts if fn else 1
+            if answer is not None and answer.failed and job.attempt + 1 < max_attempts:
+                await self._retry(conn, job, now + backoff(job.attempt))
+                return
+            if await delete_job(conn, job.id) and answer is not None:
+                step_id = job.payload["step_id"]
+                await resume(conn, job.run_id or "", step_id, answer.memo, now, op="AIGateway")
+
     async def _call_once(self, job: Job) -> Job | None:
         assert job.run_id is not None
-        if job.payload.get("memo"):
-            await self._save_pending_memo(job)
+        if job.payload.get("memo") and not await self._save_pending_memo(job):
+            return None
         run = await self._store.run(job.run_id)
         if run is None or run.status != "Running":
             async with self._store.transaction() as conn:
@@ -85,6 +107,7 @@ class Executor:
                 attempt=job.attempt,
                 max_attempts=fn.max_attempts,
                 disable_immediate_execution=not job.immediate,
+                events=await run_events(self._store, fn, run.id),
             )
             reply = await self._send(fn.step_url(job.target), request)
         lock = self._locks.setdefault(run.id, asyncio.Lock())
@@ -95,23 +118,30 @@ class Executor:
                 return None
             return await self._apply(conn, job, current, fn, reply)
 
-    async def _save_pending_memo(self, job: Job) -> None:
-        """A timer's result is committed before the call that consumes it."""
+    async def _save_pending_memo(self, job: Job) -> bool:
+        """A timer's result is committed before the call that consumes it; False when the
+        call waits for the rest of the timer's group (the job is then done)."""
         memo = job.payload["memo"]
-        async with self._store.transaction() as conn:
-            if not await has_memo(conn, job.run_id or "", memo["id"]):
+        run_id = job.run_id or ""
+        lock = self._locks.setdefault(run_id, asyncio.Lock())
+        async with lock, self._store.transaction() as conn:
+            if not await has_memo(conn, run_id, memo["id"]):
                 await save_memo(
                     conn,
-                    run_id=job.run_id or "",
+                    run_id=run_id,
                     step_id=memo["id"],
                     name=memo.get("name"),
                     op=memo["op"],
                     memo=None,
                     at=self._clock.now(),
                 )
+            if not await groups.call_again(conn, run_id, True):
+                await delete_job(conn, job.id)
+                return False
             await conn.execute(
                 update(schema.jobs).where(schema.jobs.c.id == job.id).values(payload=None)
             )
+            return True
 
     async def _send(self, url: str, request: CallRequest) -> Reply:
         body = request.body()
@@ -154,33 +184,41 @@ class Executor:
             else:
                 await end_run(conn, run, status="Failed", now=now, error=reply.error)
             return None
-        planned = [op.id for op in reply.ops if op.op == "StepPlanned"]
-        if planned:
-            await self._plan(conn, job, run, planned, now)
-            return None
-        progressed = False
+        results: list[Op] = []
+        handed: list[Op] = []
         for op in reply.ops:
             if op.op == "StepError" and reply.retriable and job.attempt + 1 < max_attempts:
                 await self._retry(conn, job, now + backoff(job.attempt))
                 return None
-            progressed |= await self._apply_op(conn, run, op, now)
-        if not progressed:
+            (results if op.op in RESULT_OPS else handed).append(op)
+        for op in results:
+            await self._save_result(conn, run, op, now)
+        # Every op of the reply is carried out now, in this transaction: a wait beside a planned
+        # step is registered before that step runs, not when the function reports it again.
+        for op in await groups.take_new(conn, run.id, handed):
+            await self._hand_over(conn, run, op, now)
+        grouped = run.planned is not None or bool(handed)
+        if not results or not await groups.call_again(conn, run.id, grouped):
             await delete_job(conn, job.id)
             return None
         return await self._next_discovery(conn, job, run, now)
 
-    async def _apply_op(self, conn: AsyncConnection, run: Row[Any], op: Op, now: float) -> bool:
-        """Carry out one op; True when it recorded a step result the run can go on from."""
-        name = op.display_name or op.name
-        if op.op in ("StepRun", "StepFailed", "StepError"):
-            memo = {"data": op.data} if op.op == "StepRun" else {"error": op.error}
-            if not await has_memo(conn, run.id, op.id):
-                await save_memo(
-                    conn, run_id=run.id, step_id=op.id, name=name, op=op.op, memo=memo, at=now
-                )
-            return True
-        if op.op == "Sleep":
-            memo = {"id": op.id, "op": "Sleep", "name": name}
+    async def _save_result(self, conn: AsyncConnection, run: Row[Any], op: Op, now: float) -> None:
+        memo = {"data": op.data} if op.op == "StepRun" else {"error": op.error}
+        if not await has_memo(conn, run.id, op.id):
+            name = op.display_name or op.name
+            await save_memo(
+                conn, run_id=run.id, step_id=op.id, name=name, op=op.op, memo=memo, at=now
+            )
+
+    async def _hand_over(self, conn: AsyncConnection, run: Row[Any], op: Op, now: float) -> None:
+        """Start what an op asks of the engine; its result is recorded when it ends."""
+        if op.op == "StepPlanned":
+            await add_job(
+                conn, kind="call", run_id=run.id, target=op.id, immediate=False, available_at=now
+            )
+        elif op.op == "Sleep":
+            memo = {"id": op.id, "op": "Sleep", "name": op.display_name or op.name}
             await add_job(
                 conn,
                 kind="call",
@@ -192,7 +230,9 @@ class Executor:
             await self._wait(conn, run, op, now)
         elif op.op == "InvokeFunction":
             await self._invoke(conn, run, op, now)
-        return False
+        elif op.op == "AIGateway":
+            payload = {"step_id": op.id, "request": op.opts}
+            await add_job(conn, kind=INFER_JOB, run_id=run.id, payload=payload, available_at=now)
 
     async def _wait(self, conn: AsyncConnection, run: Row[Any], op: Op, now: float) -> None:
         result = await conn.execute(
@@ -219,10 +259,18 @@ class Executor:
         target = self._functions.get(str(op.opts.get("function_id")))
         if target is None:
             error = {"name": "FunctionNotFound", "message": f"{op.opts.get('function_id')}"}
+            name = op.display_name or op.name
             await save_memo(
-                conn, run_id=run.id, step_id=op.id, op=op.op, memo={"error": error}, at=now
+                conn,
+                run_id=run.id,
+                step_id=op.id,
+                name=name,
+                op=op.op,
+                memo={"error": error},
+                at=now,
             )
-            await add_job(conn, kind="call", run_id=run.id, available_at=now)
+            if await groups.call_again(conn, run.id, True):
+                await add_job(conn, kind="call", run_id=run.id, available_at=now)
             return
         payload = op.opts.get("payload") or {}
         data = dict(payload.get("data") or {})
@@ -238,39 +286,9 @@ class Executor:
                 available_at=now + parse_duration(str(op.opts["timeout"])),
             )
 
-    async def _plan(
-        self, conn: AsyncConnection, job: Job, run: Row[Any], planned: list[str], now: float
-    ) -> None:
-        """Parallel steps: one targeted call each; discovery resumes when all have results."""
-        await conn.execute(
-            update(schema.runs).where(schema.runs.c.id == run.id).values(planned=planned)
-        )
-        await delete_job(conn, job.id)
-        for step_id in planned:
-            await add_job(
-                conn,
-                kind="call",
-                run_id=run.id,
-                target=step_id,
-                immediate=False,
-                available_at=now,
-            )
-
     async def _next_discovery(
         self, conn: AsyncConnection, job: Job, run: Row[Any], now: float
     ) -> Job | None:
-        if run.planned:
-            done = await conn.execute(
-                select(schema.steps.c.id).where(
-                    schema.steps.c.run_id == run.id, schema.steps.c.id.in_(run.planned)
-                )
-            )
-            if len(done.all()) < len(run.planned):
-                await delete_job(conn, job.id)
-                return None
-            await conn.execute(
-                update(schema.runs).where(schema.runs.c.id == run.id).values(planned=None)
-            )
         values = {"target": "step", "attempt": 0, "immediate": True, "available_at": now}
         await conn.execute(update(schema.jobs).where(schema.jobs.c.id == job.id).values(**values))
         return Job(

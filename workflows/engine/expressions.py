@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from functools import lru_cache
 from typing import Any
@@ -11,6 +12,8 @@ from celpy.adapter import json_to_cel
 
 log = logging.getLogger(__name__)
 _ENV = celpy.Environment()
+# Longer keys are stored as their SHA-256, so any value fits the key column.
+MAX_KEY_CHARS = 200
 
 
 @lru_cache(maxsize=1024)
@@ -51,3 +54,10 @@ def _to_python(value: object) -> object:
     if isinstance(value, celpy.celtypes.StringType):
         return str(value)
     return value
+
+
+def key_value(expression: str | None, event: dict[str, Any]) -> str:
+    """A flow-control key: the expression's value over the event as text, bounded in length."""
+    value = None if expression is None else evaluate(expression, event=event)
+    text = "" if value is None else str(value)
+    return text if len(text) <= MAX_KEY_CHARS else hashlib.sha256(text.encode()).hexdigest()

@@ -1,4 +1,5 @@
-"""Keep event keys out of logs: `POST /e/<key>` appears in access lines and client logs."""
+"""Keep keys out of logs: `POST /e/<key>` appears in access lines and client logs, and a model
+provider's `?key=` (Gemini's, in `step.ai.infer`) in the engine's own request lines."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 
 _EVENT_KEY_IN_PATH = re.compile(r"/e/[^/?#\s\"']+")
 REDACTED_PATH = "/e/[redacted]"
+_KEY_IN_QUERY = re.compile(r"([?&]key=)[^&#\s\"']+")
 # uvicorn's access lines, and httpx's request lines in a process that sends events.
 LOGGERS_WITH_URLS = ("uvicorn.access", "httpx")
 
@@ -23,7 +25,7 @@ class EventKeyRedaction(logging.Filter):
 
 
 def _redact(text: str) -> str:
-    return _EVENT_KEY_IN_PATH.sub(REDACTED_PATH, text)
+    return _KEY_IN_QUERY.sub(r"\1[redacted]", _EVENT_KEY_IN_PATH.sub(REDACTED_PATH, text))
 
 
 def _redacted_arg(arg: object) -> object:

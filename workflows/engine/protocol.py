@@ -83,12 +83,13 @@ class CallRequest:
     attempt: int
     max_attempts: int
     disable_immediate_execution: bool = False
+    events: list[dict[str, Any]] | None = None  # a batch; None for a run of one event
 
     def body(self) -> bytes:
         return canonical_json(
             {
                 "event": self.event,
-                "events": [self.event],
+                "events": self.events or [self.event],
                 "steps": self.memos,
                 "ctx": {
                     "run_id": self.run_id,
@@ -105,7 +106,14 @@ class CallRequest:
 
 
 OpName = Literal[
-    "StepRun", "StepError", "StepFailed", "StepPlanned", "Sleep", "WaitForEvent", "InvokeFunction"
+    "StepRun",
+    "StepError",
+    "StepFailed",
+    "StepPlanned",
+    "Sleep",
+    "WaitForEvent",
+    "InvokeFunction",
+    "AIGateway",
 ]
 KNOWN_OPS: frozenset[str] = frozenset(OpName.__args__)  # type: ignore[attr-defined]
 

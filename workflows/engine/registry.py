@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from workflows.engine import expressions
-from workflows.engine.protocol import parse_duration
+from workflows.engine.flow_config import FlowControl, whole_seconds
 
-log = logging.getLogger(__name__)
 DEFAULT_RETRIES = 3
-UNSUPPORTED = frozenset(
-    {"batchEvents", "debounce", "rateLimit", "priority", "singleton", "timeouts"}
-)
 FUNCTION_FAILED = "inngest/function.failed"
 FUNCTION_INVOKED = "inngest/function.invoked"
 SCHEDULED = "inngest/scheduled.timer"
@@ -26,17 +21,23 @@ class RegistrationError(ValueError):
 
 @dataclass(frozen=True)
 class Limit:
-    """A concurrency or throttle rule: at most `limit` per key."""
+    """A concurrency or throttle rule: at most `limit` per key (a throttle also lets `burst`
+    more start at once)."""
 
     limit: int
     key: str | None = None
     period: float = 0.0
+    burst: int = 0
+    scope: str = "fn"  # a concurrency limit may be shared: "env" or "account"
 
 
 @dataclass(frozen=True)
 class CancelRule:
+    """Cancel a run on `event` (matching `expression`), within `timeout` of its start if set."""
+
     event: str
     expression: str | None = None
+    timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class FunctionDef:
     concurrency: tuple[Limit, ...] = ()
     throttle: Limit | None = None
     cancel: tuple[CancelRule, ...] = ()
+    flow: FlowControl = field(default_factory=FlowControl)
     config: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def step_url(self, target: str) -> str:
@@ -80,9 +82,6 @@ class FunctionDef:
 
     @classmethod
     def _parse(cls, app_name: str, config: dict[str, Any]) -> FunctionDef:
-        ignored = sorted(UNSUPPORTED & {k for k, v in config.items() if v})
-        if ignored:
-            log.warning("function %s: the embedded engine ignores %s", config["id"], ignored)
         step = config["steps"]["step"]
         events: list[tuple[str, str | None]] = []
         crons: list[str] = []
@@ -107,19 +106,27 @@ class FunctionDef:
             max_attempts=int(retries) + 1,
             idempotency=config.get("idempotency") or None,
             concurrency=tuple(
-                Limit(limit=int(c["limit"]), key=c.get("key"))
+                Limit(limit=int(c["limit"]), key=c.get("key"), scope=c.get("scope") or "fn")
                 for c in config.get("concurrency") or []
             ),
             throttle=Limit(
                 limit=int(throttle["limit"]),
                 key=throttle.get("key"),
-                period=parse_duration(str(throttle["period"])),
+                period=whole_seconds(throttle["period"], "throttle period"),
+                burst=int(throttle.get("burst") or 0),
             )
             if throttle
             else None,
             cancel=tuple(
-                CancelRule(event=str(c["event"]), expression=c.get("if"))
+                CancelRule(
+                    event=str(c["event"]),
+                    expression=c.get("if"),
+                    timeout=whole_seconds(c["timeout"], "cancel timeout")
+                    if c.get("timeout")
+                    else None,
+                )
                 for c in config.get("cancel") or []
             ),
+            flow=FlowControl.parse(config),
             config=config,
         )

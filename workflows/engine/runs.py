@@ -7,7 +7,13 @@ from typing import Any
 from sqlalchemy import Row, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from workflows.engine import expressions, schema
+from workflows.engine import expressions, groups, schema
+from workflows.engine.queueing import (
+    arm_start_timeout,
+    concurrency_slot,
+    first_call,
+    throttled_start,
+)
 from workflows.engine.registry import FUNCTION_FAILED, FunctionDef
 from workflows.engine.store import (
     EVENT_DEDUPE_WINDOW,
@@ -47,7 +53,8 @@ async def start_run(
     throttle_key = None
     if fn.throttle is not None:
         throttle_key = f"{fn.id}:{_key(fn.throttle.key, event)}"
-        starts_at = await _throttled_start(conn, throttle_key, fn, now)
+        key = expressions.key_value(fn.throttle.key, event)
+        starts_at = await throttled_start(conn, fn, key, now)
     run_id = new_id()
     await conn.execute(
         insert(schema.runs).values(
@@ -57,7 +64,7 @@ async def start_run(
             event=event,
             status="Running",
             concurrency=[
-                [f"{fn.id}:{index}:{_key(rule.key, event)}", rule.limit]
+                [concurrency_slot(fn, index, event), rule.limit]
                 for index, rule in enumerate(fn.concurrency)
             ],
             throttle_key=throttle_key,
@@ -66,7 +73,9 @@ async def start_run(
             started_at=starts_at,
         )
     )
-    await add_job(conn, kind="call", run_id=run_id, available_at=starts_at)
+    call_at, payload = first_call(fn, event, starts_at, now)
+    await add_job(conn, kind="call", run_id=run_id, available_at=call_at, payload=payload)
+    await arm_start_timeout(conn, fn, run_id, now)
     return run_id
 
 
@@ -84,25 +93,6 @@ async def _claim_idempotency_key(
     else:
         await conn.execute(insert(table).values(function_id=fn.id, key=key, created_at=now))
     return True
-
-
-async def _throttled_start(
-    conn: AsyncConnection, throttle_key: str, fn: FunctionDef, now: float
-) -> float:
-    """The earliest start that keeps at most `limit` starts in any `period` for this key."""
-    assert fn.throttle is not None
-    recent = (
-        await conn.execute(
-            select(schema.runs.c.started_at)
-            .where(schema.runs.c.throttle_key == throttle_key)
-            .order_by(schema.runs.c.started_at.desc())
-            .limit(fn.throttle.limit)
-        )
-    ).scalars()
-    starts = list(recent)
-    if len(starts) < fn.throttle.limit:
-        return now
-    return max(now, float(starts[-1]) + fn.throttle.period)
 
 
 async def end_run(
@@ -157,8 +147,10 @@ async def resume(
     run = await load_run(conn, run_id)
     if run is None or run.status != "Running" or await has_memo(conn, run_id, step_id):
         return False
-    await save_memo(conn, run_id=run_id, step_id=step_id, op=op, memo=memo, at=now)
-    await add_job(conn, kind="call", run_id=run_id, available_at=now)
+    name = groups.step_name(run.planned, step_id)
+    await save_memo(conn, run_id=run_id, step_id=step_id, name=name, op=op, memo=memo, at=now)
+    if await groups.call_again(conn, run_id, run.planned is not None):
+        await add_job(conn, kind="call", run_id=run_id, available_at=now)
     return True
 
 

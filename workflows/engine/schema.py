@@ -103,3 +103,17 @@ idempotency_keys = Table(
     Column("key", String(255), primary_key=True),
     Column("created_at", Float, nullable=False),
 )
+
+# Flow control's state per function, kind and key: a rate limit's or throttle's next free time
+# (`at`), a debounce's pending event, a batch being collected, a batched run's events. A table of
+# its own, so a database from before it gains it by `create_all` alone.
+flow_state = Table(
+    "engine_flow_state",
+    metadata,
+    Column("function_id", String(255), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("at", Float, nullable=True),
+    Column("run_id", String(64), nullable=True),
+    Column("payload", JSON, nullable=True),
+)

@@ -1,19 +1,32 @@
 """handle-inbound-message: a customer's message becomes routed actions and a truthful draft.
 
-One run per conversation at a time (a concurrency key on the conversation); a run that starts
-while another is drafting sees every message, and the older run's draft gives way to it.
+One run per conversation: `singleton` in cancel mode. A later message cancels the conversation's
+running run (between its steps) and starts a fresh one, which gathers the thread after it starts
+and so answers every message, the later one included. Skip mode would drop that later message
+when it arrives after the running run read the thread; debounce would delay every reply and still
+let a run start beside one that is already drafting. A concurrency key alone only limits steps in
+flight: two runs of one conversation would interleave.
+
+Nothing a cancelled run did is done twice. The concurrency key stays, so the new run's first step
+waits for the cancelled run's last one to end. Its actions are in the database; the new run finds
+them as repeats of what it proposes and finishes them instead of creating new ones: an automatic
+action is executed at most once (its status is checked and the app sees its id as the idempotency
+key), and an approval request is sent again under its action id as event id, which Inngest and
+the engine drop as a duplicate within 24 h. Its draft is replaced by the new run's.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import inngest
 
 from agent.loop import DEFAULT_MAX_TURNS, finish, next_turn, start
-from agent.result import AgentState
+from agent.result import AgentResult, AgentState
+from agent.triage import Triage
 from workflows.events import (
     APPROVAL_REQUESTED,
     INBOUND_RECEIVED,
@@ -24,15 +37,19 @@ from workflows.events import (
 from workflows.functions.durable import OUTAGE_RETRIES, run_step, run_step_until_done
 from workflows.services import Services
 from workflows.steps.actions import Routed, RoutedAction, route_actions
+from workflows.steps.checks import check_and_redraft
 from workflows.steps.context import Gathered, UnknownApp, gather_context
 from workflows.steps.execution import execute_action, fail_unfinished_actions
 from workflows.steps.replies import DraftResult, add_comment, create_draft, escalate_failed_run
+from workflows.steps.triage import Triaged, hold_back, triage_message
 
 logger = logging.getLogger(__name__)
 
 # Attempts after the first, enough to outlive an outage of minutes (see OUTAGE_RETRIES); after
 # the last one the conversation is handed to a person.
 INBOUND_RETRIES = OUTAGE_RETRIES
+# Inngest (and the engine) drop an event whose id was seen in the last 24 hours; an hour spare.
+EVENT_ID_DEDUPE = timedelta(hours=23)
 
 
 def create_inbound_function(client: inngest.Inngest, services: Services) -> inngest.Function[Any]:
@@ -56,6 +73,7 @@ def create_inbound_function(client: inngest.Inngest, services: Services) -> inng
         fn_id="handle-inbound-message",
         name="Handle inbound message",
         trigger=inngest.TriggerEvent(event=INBOUND_RECEIVED),
+        singleton=inngest.Singleton(key="event.data.conversation_id", mode="cancel"),
         concurrency=[inngest.Concurrency(limit=1, key="event.data.conversation_id")],
         retries=INBOUND_RETRIES,
         on_failure=escalate,
@@ -74,6 +92,24 @@ def create_inbound_function(client: inngest.Inngest, services: Services) -> inng
             return {"status": "already-answered"}
         context = gathered.context
 
+        async def sort_mail() -> Triaged:
+            return await triage_message(services, inbound=inbound, context=context)
+
+        triaged = await run_step(ctx, "triage", Triaged, sort_mail)
+        if triaged.route != "draft":
+
+            async def leave_to_people() -> None:
+                await hold_back(
+                    services,
+                    run_id=ctx.run_id,
+                    triaged=triaged,
+                    context=context,
+                    customer_message_ids=gathered.customer_message_ids,
+                )
+
+            await ctx.step.run("hold-back", leave_to_people)
+            return {"status": "triaged", "kind": triaged.kind, "route": triaged.route}
+
         state = start(context)
         while state.finished is None and state.turns < DEFAULT_MAX_TURNS:
             turn = functools.partial(
@@ -84,19 +120,32 @@ def create_inbound_function(client: inngest.Inngest, services: Services) -> inng
                 model=services.settings.anthropic_model,
             )
             state = await run_step(ctx, "agent-reasoning", AgentState, turn)
-        result = finish(state, model=services.settings.anthropic_model)
+        first = finish(state, model=services.settings.anthropic_model)
 
         async def route() -> Routed:
             return await route_actions(
                 services,
                 run_id=ctx.run_id,
-                result=result,
+                result=first,
                 context=context,
                 transcript=state.transcript,
+                triage=Triage(kind=triaged.kind, reason=triaged.reason, by=triaged.by),
             )
 
         routed = await run_step(ctx, "route-actions", Routed, route)
         actions = [await _carry_out(ctx, services, a, inbound) for a in routed.actions]
+
+        async def check() -> AgentResult:
+            return await check_and_redraft(
+                services,
+                run_id=ctx.run_id,
+                result=first,
+                state=state,
+                context=context,
+                actions=actions,
+            )
+
+        result = await run_step(ctx, "check-draft", AgentResult, check)
 
         async def draft() -> DraftResult:
             return await create_draft(
@@ -116,7 +165,7 @@ def create_inbound_function(client: inngest.Inngest, services: Services) -> inng
                     services,
                     result=result,
                     actions=actions,
-                    conversation_id=context.conversation_id,
+                    context=context,
                     kept_edit_by=drafted.kept_edit_by,
                 )
 
@@ -133,8 +182,11 @@ def create_inbound_function(client: inngest.Inngest, services: Services) -> inng
 async def _carry_out(
     ctx: inngest.Context, services: Services, action: RoutedAction, inbound: InboundReceived
 ) -> RoutedAction:
-    """Execute an auto action, or ask for approval of a risky one; repeats do neither."""
-    if action.repeated:
+    """Execute an auto action, or ask for approval of a risky one, once.
+
+    A repeat of an earlier run's action is finished, not redone: that run may have been cancelled
+    between proposing the action and carrying it out."""
+    if action.repeated and not _unfinished_repeat(ctx, services, action):
         return action
     if action.status == "auto":
 
@@ -165,3 +217,19 @@ async def _carry_out(
             ),
         )
     return action
+
+
+def _unfinished_repeat(ctx: inngest.Context, services: Services, action: RoutedAction) -> bool:
+    """Whether carrying out a repeated action again is safe and may be needed.
+
+    An automatic action still `auto` has not run (executing it checks and sets its status). A
+    pending one may never have been requested: sending its request again is dropped as a duplicate
+    event id while the first is under 24 h old, judged at the triggering event's time so replays
+    of the run decide alike."""
+    if action.status == "auto":
+        return True
+    if action.status != "pending" or action.expires_at is None:
+        return False
+    requested_at = action.expires_at - services.settings.approval_timeout
+    received_at = datetime.fromtimestamp((ctx.event.ts or 0) / 1000, tz=UTC)
+    return received_at - requested_at < EVENT_ID_DEDUPE

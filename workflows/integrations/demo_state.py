@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.context import Customer, Purchase
+from agent.money import format_money
 from workflows.errors import IntegrationError
 from workflows.integrations.demo_data import SAMPLE_CUSTOMERS
 
@@ -97,7 +98,11 @@ class DemoState:
             raise _refused("a refund amount must be positive")
         left = purchase.amount_cents - purchase.refunded_cents
         if purchase.status in _CLOSED or amount > left:
-            raise _refused(f"{amount} cents is more than the {left} cents left to refund")
+            asked, rest = (
+                format_money(amount, purchase.currency),
+                format_money(left, purchase.currency),
+            )
+            raise _refused(f"{asked} is more than the {rest} left to refund")
         refunded = purchase.refunded_cents + amount
         status = "refunded" if refunded == purchase.amount_cents else "partially_refunded"
         self.purchases[purchase.id] = replace(purchase, refunded_cents=refunded, status=status)

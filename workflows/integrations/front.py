@@ -6,8 +6,10 @@ left to the durable engine, which retries the whole step, so every failure is ra
 
 from __future__ import annotations
 
+import email.policy
 import math
 import re
+from email.parser import BytesHeaderParser
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -22,6 +24,8 @@ PAGE_SIZE = 100
 MAX_MERGES_FOLLOWED = 3
 REDIRECT_STATUSES = frozenset({301, 302, 307, 308})
 CONVERSATION_PATH = re.compile(r"/conversations/([^/]+)(/.*)?")
+# An email's header section is a few kilobytes; anything past this is not headers.
+MAX_HEADER_BYTES = 256 * 1024
 FRONT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -107,6 +111,36 @@ class FrontClient:
     async def list_messages(self, conversation_id: str) -> list[dict[str, Any]]:
         """Every message of the conversation, as Front lists them (newest first)."""
         return await self._list(f"/conversations/{_segment(conversation_id)}/messages")
+
+    async def message_headers(self, message_id: str) -> dict[str, str]:
+        """An email's headers, from its EML (Front's JSON has none); empty for other channels.
+
+        Only the header section is read from the stream, so attachments are never downloaded.
+        """
+        path = f"/messages/{_segment(message_id)}"
+        what = f"Front GET {path} (EML headers)"
+        try:
+            async with self._http.stream(
+                "GET", path, headers={"accept": "message/rfc822"}, follow_redirects=False
+            ) as response:
+                if response.status_code >= 300:
+                    await response.aread()
+                    if response.status_code == 429 or response.status_code >= 500:
+                        self._answer(response, what, missing_ok=False)
+                    # No EML (another channel, a message gone): triage reads the words alone.
+                    return {}
+                section = bytearray()
+                async for chunk in response.aiter_bytes():
+                    section.extend(chunk)
+                    if b"\r\n\r\n" in section or b"\n\n" in section:
+                        break
+                    if len(section) > MAX_HEADER_BYTES:
+                        break
+        except httpx.HTTPError as exc:
+            message = f"{what} failed: {type(exc).__name__}: {exc}"
+            raise IntegrationError(self._redact(message), retryable=True) from exc
+        headers = BytesHeaderParser(policy=email.policy.default).parsebytes(bytes(section))
+        return {name.lower(): str(value) for name, value in headers.items()}
 
     async def conversation_inboxes(self, conversation_id: str) -> list[dict[str, Any]]:
         """The inboxes the conversation is listed in."""

@@ -97,6 +97,9 @@ class FrontInbox:
         sent = [thread_message(m) for m in reversed(listed) if not m.get("draft_mode")]
         return sorted(sent, key=lambda m: m.sent_at)
 
+    async def message_headers(self, message_id: str) -> dict[str, str]:
+        return await self._client.message_headers(message_id)
+
     async def create_draft(self, conversation_id: str, body: str) -> str:
         channel_id = await self._reply_channel(conversation_id)
         return await self._client.create_draft(conversation_id, body=body, channel_id=channel_id)

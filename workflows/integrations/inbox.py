@@ -27,6 +27,10 @@ class Inbox(Protocol):
         """The conversation's messages, oldest first."""
         ...
 
+    async def message_headers(self, message_id: str) -> dict[str, str]:
+        """The message's email headers, names lower-cased; empty when the inbox has none."""
+        ...
+
     async def create_draft(self, conversation_id: str, body: str) -> str:
         """Save a reply draft teammates can review and send; returns the draft's id."""
         ...

@@ -74,6 +74,10 @@ class LocalInbox:
                 for row in rows
             ]
 
+    async def message_headers(self, message_id: str) -> dict[str, str]:
+        # Messages reach the local inbox as Front-shaped webhooks, which carry no email headers.
+        return {}
+
     async def create_draft(self, conversation_id: str, body: str) -> str:
         draft_id = f"drf_{uuid.uuid4().hex[:20]}"
         async with self._sessions.begin() as session:

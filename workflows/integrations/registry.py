@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from agent.context import AppPolicy
+from agent.triage import TriageSettings
 from workflows.integrations.app_client import HttpAppIntegration
 from workflows.integrations.apps import AppIntegration
 from workflows.integrations.demo_app import (
@@ -46,6 +47,11 @@ def integration_for(
 def app_policy(app: App) -> AppPolicy:
     """The app's risk thresholds; keys it does not set keep the cautious defaults."""
     return AppPolicy.model_validate(app.policy)
+
+
+def triage_settings(app: App) -> TriageSettings:
+    """What each kind of mail gets for the app; kinds it does not set keep the defaults."""
+    return TriageSettings.model_validate(app.triage)
 
 
 def load_knowledge(app_id: str, knowledge_dir: str) -> str:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.actions import EDITABLE_PARAMS
+from agent.money import format_money
 from workflows.approvals.view import ActionView
 
 APPROVE, REJECT, EDIT = "approve", "reject", "edit"
@@ -55,13 +56,6 @@ def action_label(tool: str) -> str:
     return _LABELS.get(tool, tool)
 
 
-def format_money(cents: int, currency: str | None = None) -> str:
-    """`24900, "usd"` → "249.00 USD"; without a currency, just the amount."""
-    sign = "-" if cents < 0 else ""
-    amount = f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
-    return f"{amount} {currency.upper()}" if currency else amount
-
-
 def _duration(span: timedelta) -> str:
     """A span as "23 h 59 min" or "45 min"; whole hours read "24h"."""
     minutes = max(int(span.total_seconds() // 60), 0)
@@ -85,12 +79,14 @@ def time_left(view: ActionView, *, now: datetime) -> str:
 
 def _param_lines(view: ActionView) -> list[str]:
     currency = view.params.get("currency")
+    if not isinstance(currency, str):
+        currency = view.currency
     lines = []
     for key, value in view.params.items():
         if key == "currency":
             continue
         if key == "amount_cents" and isinstance(value, int) and not isinstance(value, bool):
-            text = format_money(value, currency if isinstance(currency, str) else None)
+            text = format_money(value, currency)
             lines.append(f"• *amount*: {escape_text(text)}")
         else:
             lines.append(f"• *{escape_text(key.replace('_', ' '))}*: {_clip(str(value), 300)}")
@@ -188,10 +184,10 @@ def _buttons(view: ActionView) -> list[dict[str, Any]]:
 
 
 def action_summary(view: ActionView) -> str:
-    """What and for whom: "Refund of 249.00 for katherine@example.com"; escaped."""
+    """What and for whom: "Refund of $249.00 for katherine@example.com"; escaped."""
     params = view.params
     if "amount_cents" in params and isinstance(params["amount_cents"], int):
-        what = f"{action_label(view.tool)} of {format_money(params['amount_cents'])}"
+        what = f"{action_label(view.tool)} of {format_money(params['amount_cents'], view.currency)}"
     else:
         what = action_label(view.tool)
     return f"{escape_text(what)} for {_clip(view.customer_email or 'unknown', 320)}"

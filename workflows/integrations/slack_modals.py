@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from agent.actions import EDITABLE_PARAMS
 from workflows.approvals.view import ActionView
-from workflows.integrations.slack_blocks import action_summary, format_money
+from workflows.integrations.slack_blocks import action_summary
 
 REJECT_SUBMIT, EDIT_SUBMIT = "reject_submit", "edit_submit"
 REASON_BLOCK = "reason"
@@ -98,7 +98,7 @@ _EDIT_LABELS = {
 def edit_initial_value(param: str, value: Any) -> str:
     """A param as the edit modal shows it: amounts as a decimal ("249.00"), the rest as text."""
     if param == "amount_cents" and isinstance(value, int):
-        return format_money(value)
+        return f"{value // 100}.{value % 100:02d}"
     return "" if value is None else str(value)
 
 

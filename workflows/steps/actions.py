@@ -13,6 +13,7 @@ from agent.actions import ProposedAction
 from agent.context import ConversationContext
 from agent.policy import AUTO_REFUND_WINDOW, PolicyDecision, Verdict, decide_all
 from agent.result import AgentResult
+from agent.triage import Triage
 from workflows.approvals.view import one_line
 from workflows.integrations.registry import app_policy
 from workflows.services import Services
@@ -64,6 +65,7 @@ async def route_actions(
     result: AgentResult,
     context: ConversationContext,
     transcript: list[dict[str, Any]],
+    triage: Triage | None = None,
 ) -> Routed:
     """Decide every proposal, store it with the agent run's usage, and say what happens next."""
     async with services.sessions.begin() as session:
@@ -87,7 +89,12 @@ async def route_actions(
             ]
         )
         await _record_agent_run(
-            session, run_id=run_id, result=result, context=context, transcript=transcript
+            session,
+            run_id=run_id,
+            result=result,
+            context=context,
+            transcript=transcript,
+            triage=triage,
         )
         routed = [
             await _store_action(session, services, run_id, action, decision, context)
@@ -124,6 +131,7 @@ async def _record_agent_run(
     result: AgentResult,
     context: ConversationContext,
     transcript: list[dict[str, Any]],
+    triage: Triage | None,
 ) -> None:
     if await session.get(AgentRun, run_id) is not None:
         return
@@ -147,6 +155,9 @@ async def _record_agent_run(
             # Knowledge is long and already in the transcript; the draft needs the rest.
             context=context.model_dump(mode="json", exclude={"knowledge"}),
             transcript=transcript,
+            triage_kind=triage.kind if triage is not None else None,
+            triage_reason=triage.reason if triage is not None else "",
+            triage_by=triage.by if triage is not None else None,
         )
     )
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from agent.money import format_money
+from agent.describe import describe_action, describe_edits
 from workflows.approvals.view import ActionView
 from workflows.services import Services
 from workflows.steps.proposals import Proposal, load_proposal
@@ -13,44 +10,6 @@ from workflows.store.models import Action
 
 # What in an app's answer lets a teammate find the change there; a login link's URL is a secret.
 _REFERENCES = ("refund_id", "transfer_id")
-
-
-def _value(key: str, value: Any, currency: str) -> str:
-    if key == "amount_cents" and isinstance(value, int) and not isinstance(value, bool):
-        return format_money(value, currency)
-    return str(value)
-
-
-def describe_action(
-    tool: str, params: Mapping[str, Any], *, currency: str = "USD", product: str | None = None
-) -> str:
-    """'Refund of $100.00 for Team licence', 'Transfer of Pro licence to bo@example.com', …"""
-    what = product or f"purchase {params.get('purchase_id')}"
-    if tool == "refund_purchase":
-        return (
-            f"Refund of {_value('amount_cents', params.get('amount_cents'), currency)} for {what}"
-        )
-    if tool == "transfer_license":
-        return f"Transfer of {what} to {params.get('to_email')}"
-    if tool == "update_email":
-        return f"Email change to {params.get('new_email')}"
-    if tool == "send_magic_link":
-        return f"Login link to {params.get('email')}"
-    if tool == "escalate_to_human":
-        return "Escalation to the team"
-    return f"{tool} {dict(params)}"
-
-
-def describe_edits(
-    before: Mapping[str, Any], after: Mapping[str, Any], *, currency: str, by: str
-) -> str:
-    """'$249.00 → $100.00 by Lee': each changed param, before and after; empty when none."""
-    changes = [
-        f"{_value(key, before.get(key), currency)} → {_value(key, after.get(key), currency)}"
-        for key in sorted(set(before) | set(after))
-        if before.get(key) != after.get(key)
-    ]
-    return f"{', '.join(changes)} by {by}" if changes else ""
 
 
 def outcome_sentence(view: ActionView, proposal: Proposal | None = None) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from agent.context import ConversationContext
+from agent.context import ConversationContext, Purchase
 from agent.result import AgentResult
 from workflows.store.models import Action, AgentRun
 
@@ -30,6 +30,13 @@ class Proposal(BaseModel):
     product: str | None = None
 
 
+def purchase_in(run: AgentRun | None, purchase_id: object) -> Purchase | None:
+    """The purchase the run's context knew by this id, as the agent saw it."""
+    if run is None or not run.context or purchase_id is None:
+        return None
+    return ConversationContext.model_validate(run.context).purchase(str(purchase_id))
+
+
 async def load_proposal(session: AsyncSession, row: Action) -> Proposal:
     """The proposal behind a stored action, read from the agent run that made it."""
     run = await session.get(AgentRun, row.run_id)
@@ -43,8 +50,7 @@ async def load_proposal(session: AsyncSession, row: Action) -> Proposal:
         ),
         None,
     )
-    context = ConversationContext.model_validate(run.context) if run.context else None
-    purchase = context.purchase(str(row.params.get("purchase_id"))) if context else None
+    purchase = purchase_in(run, row.params.get("purchase_id"))
     if purchase is None:
         return Proposal(params=params)
     return Proposal(params=params, currency=purchase.currency, product=purchase.product)

@@ -9,12 +9,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from agent.actions import ProposedAction
 from agent.context import ConversationContext
-from agent.drafts import ActionOutcome, compose_draft
+from agent.draft_checks import check_draft
+from agent.drafts import ActionOutcome, compose_draft, judged_actions
 from agent.redraft import rejection_notice
 from agent.result import AgentResult, AgentState
 from workflows.services import Services
 from workflows.steps.proposals import action_id_for, load_proposal
 from workflows.steps.replies import DRAFT_STATUS, DraftResult, edited_by, write_draft
+from workflows.store.crud import get_app
 from workflows.store.models import Action, AgentRun, Draft
 
 
@@ -88,15 +90,24 @@ async def refresh_draft(
         if run is None or not run.result:
             return DraftResult(draft_id=current.id)
         result = AgentResult.model_validate(run.result)
-        if new_reply is not None and run_id == action.run_id:
-            result = result.model_copy(update={"draft": new_reply})
         outcomes: dict[str, ActionOutcome] = {}
         for proposal in result.proposed_actions:
             row = await _row_for(session, run_id, proposal, action.conversation_id)
             if row is not None:
                 status = DRAFT_STATUS.get(row.status, "pending")
                 outcomes[proposal.tool_use_id] = ActionOutcome(status=status, params=row.params)
+        app = await get_app(session=session, id=action.app_id)
     context = ConversationContext.model_validate(run.context) if run.context else None
+    if new_reply is not None and run_id == action.run_id:
+        rewritten = result.model_copy(update={"draft": new_reply})
+        judged = judged_actions(rewritten, outcomes, context=context)
+        banned = app.banned_phrases if app is not None else []
+        # A rewrite that breaks a draft check is not used: the reply it replaces passed them, or
+        # was flagged already, and the status lines say what became of the rejected action.
+        if context is None or not check_draft(
+            new_reply, context=context, actions=judged, banned_phrases=banned
+        ):
+            result = rewritten
     body = compose_draft(result, outcomes, context=context)
     if await services.inbox.draft_version(current.id) is None:
         # Sent (or deleted) in the inbox since: the reply is out of the agent's hands.

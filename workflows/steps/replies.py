@@ -135,7 +135,7 @@ async def add_comment(
     *,
     result: AgentResult,
     actions: list[RoutedAction],
-    conversation_id: str,
+    context: ConversationContext,
     kept_edit_by: str | None = None,
 ) -> None:
     """Tell teammates what the agent found, proposed, and what the policy made of it."""
@@ -145,10 +145,10 @@ async def add_comment(
         for proposal in result.proposed_actions
         if proposal.tool_use_id in by_use
     ]
-    body = compose_comment(result, decisions=decided, outcomes=outcomes(actions))
+    body = compose_comment(result, decisions=decided, outcomes=outcomes(actions), context=context)
     if kept_edit_by:
         body += f"\nThe draft was edited by {kept_edit_by}, so the agent left it as it is."
-    await services.inbox.add_comment(conversation_id, body)
+    await services.inbox.add_comment(context.conversation_id, body)
 
 
 async def escalate_failed_run(services: Services, *, conversation_id: str, error: str) -> None:

@@ -56,6 +56,12 @@ class App(SQLModel, table=True):
     slack_channel: str | None = Field(default=None, max_length=200)
     approver_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     policy: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # What each kind of mail gets and which languages the app answers in (agent.triage).
+    triage: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Phrases no reply draft may use; a draft that does is rewritten once, then flagged.
+    banned_phrases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Approving more than this (minor units) asks the reviewer to confirm first; 0: never.
+    confirm_above_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = _timestamp()
 
 
@@ -215,6 +221,15 @@ class AgentRun(SQLModel, table=True):
     transcript: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
+    # What triage made of the message; a run that only triaged has no turns and no draft.
+    triage_kind: str | None = Field(default=None, max_length=20)
+    triage_reason: str = ""
+    triage_by: str | None = Field(default=None, max_length=10)
+    # The draft checks the reply still broke after its one rewrite (agent.draft_checks).
+    draft_violations: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    redrafted: bool = False
     created_at: datetime = _timestamp()
 
 

@@ -123,6 +123,26 @@ async def clear_sign_in_tries(*, session: AsyncSession, email: str, address: str
     )
 
 
+async def blocked_emails(
+    *, session: AsyncSession, now: datetime, window: timedelta, limit: int
+) -> set[str]:
+    """Emails with at least one address out of tries in a window still running."""
+    found = await session.exec(
+        select(SignInTries.email).where(
+            col(SignInTries.tries) >= limit, col(SignInTries.window_started_at) > now - window
+        )
+    )
+    return set(found.all())
+
+
+async def lift_sign_in_block(*, session: AsyncSession, email: str) -> int:
+    """Forget every try counted for the email, from every address; how many rows went."""
+    lifted = await session.exec(
+        delete(SignInTries).where(col(SignInTries.email) == normalise_email(email))
+    )
+    return int(lifted.rowcount or 0)
+
+
 def _insert_if_absent(session: AsyncSession, **values: object) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING, in the dialect of the session's database."""
     if session.get_bind().dialect.name == "postgresql":

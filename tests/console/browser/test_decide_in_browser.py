@@ -43,13 +43,9 @@ async def test_a_pending_item_appears_live_and_approving_it_executes(
     await page.set_viewport_size(DESKTOP)
     action_id = await row.get_attribute("data-action")
     assert action_id
-    await row.get_by_role("link").click()
+    await row.get_by_role("link").first.click()
     await expect(page.locator("#status")).to_have_text("pending")
     await expect(page.locator("#policy-reason")).not_to_be_empty()
-    await page.screenshot(path=screenshot_path("item.png"), full_page=True)
-    await page.set_viewport_size(PHONE)
-    await page.screenshot(path=screenshot_path("item-phone.png"), full_page=True)
-    await page.set_viewport_size(DESKTOP)
     await waiting(console.stack, action_id)
 
     await page.get_by_role("button", name="Approve", exact=True).click()

@@ -18,7 +18,9 @@ HOSTILE_REPLY = "<img src=x onerror=alert(2)> Refunded. Sam"
 AGENT_TEXT = "Hi Ada,\nYour refund of $249.00 has been issued.\nBest,\nThe team"
 
 
-def _run(conversation_id: str, at: datetime, cost: float, app_id: str) -> AgentRun:
+def _run(
+    conversation_id: str, at: datetime, cost: float, app_id: str, triage: str | None
+) -> AgentRun:
     return AgentRun(
         id=f"run_{conversation_id}",
         conversation_id=conversation_id,
@@ -31,6 +33,7 @@ def _run(conversation_id: str, at: datetime, cost: float, app_id: str) -> AgentR
         cache_read_input_tokens=0,
         cache_creation_input_tokens=0,
         cost_usd=cost,
+        triage_kind=triage,
         created_at=at,
     )
 
@@ -78,7 +81,12 @@ async def seed_desk(
                     local=True,
                 )
             )
-            session.add(_run(cid, at, 0.02 * (n + 1), app_id))
+            # Yesterday's two were triaged; today's ran before triage was recorded.
+            session.add(
+                _run(
+                    cid, at, 0.02 * (n + 1), app_id, ["support", "automated"][n] if n < 2 else None
+                )
+            )
         refund = {"tool": "refund_purchase", "status": "executed", "decided_at": now}
         session.add_all(
             [

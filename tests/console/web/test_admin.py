@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from console.web.throttle import MAX_TRIES
 from tests.console.web.conftest import EMAILS, PASSWORD, Console, post_form, sign_in
 from workflows.store.crud import get_app, list_audit_entries
 from workflows.store.users import get_user_by_email
@@ -86,6 +87,7 @@ async def test_an_admin_sets_an_apps_approvers_channel_and_limits(console: Conso
         "approvers": "U1, U2 U1",
         "auto_refund_max": "15.50",
         "auto_refund_max_age_days": "7",
+        "confirm_above": "200.00",
     }
 
     await post_form(admin, f"{apps}/demo", form, page=apps)
@@ -94,6 +96,7 @@ async def test_an_admin_sets_an_apps_approvers_channel_and_limits(console: Conso
         app = await get_app(session=session, id="demo")
     assert app is not None
     assert (app.slack_channel, app.approver_ids) == ("C0REVIEW", ["U1", "U2"])
+    assert app.confirm_above_cents == 20000
     assert app.policy == {
         "auto_refund_max_cents": 1550,
         "auto_refund_max_age_days": 7,
@@ -101,6 +104,7 @@ async def test_an_admin_sets_an_apps_approvers_channel_and_limits(console: Conso
     }
     page = (await admin.get(apps)).text
     assert 'value="15.50"' in page
+    assert 'value="200.00"' in page
     assert "builtin:demo" in page
 
 
@@ -126,3 +130,34 @@ async def test_the_health_page_shows_the_doctor_checks(console: Console) -> None
         assert f'data-check="{part}"' in page
     assert "at revision" in page
     assert "ANTHROPIC_API_KEY unset" in page
+
+
+async def test_an_admin_lifts_a_sign_in_block(console: Console) -> None:
+    client = console.client()
+    for _ in range(MAX_TRIES):
+        await sign_in(client, EMAILS["viewer"], "wrong password")
+    assert (await sign_in(client, EMAILS["viewer"], PASSWORD)).status_code == 429
+    admin = await console.signed_in("admin")
+    async with console.sessions() as session:
+        viewer = await get_user_by_email(session=session, email=EMAILS["viewer"])
+    assert viewer is not None
+    assert f'id="blocked-{viewer.id}"' in (await admin.get(USERS)).text
+
+    lifted = await post_form(admin, f"{USERS}/{viewer.id}/unblock", page=USERS)
+
+    assert lifted.status_code == 303
+    page = (await admin.get(USERS)).text
+    assert f"{EMAILS['viewer']} may sign in again." in page
+    assert f'id="blocked-{viewer.id}"' not in page
+    assert (await sign_in(client, EMAILS["viewer"], PASSWORD)).status_code == 303
+    async with console.sessions() as session:
+        entries = await list_audit_entries(session=session, subject=EMAILS["viewer"])
+    assert "user.sign_in_block_lifted" in [e.action for e in entries]
+
+
+async def test_only_an_admin_lifts_a_sign_in_block(console: Console) -> None:
+    approver = await console.signed_in("approver")
+
+    refused = await post_form(approver, f"{USERS}/1/unblock", page="/console/")
+
+    assert refused.status_code == 403

@@ -81,7 +81,7 @@ async def test_a_session_without_a_token_refuses_every_form(console: Console) ->
     assert response.status_code == 403
 
 
-async def test_a_refusal_says_why_in_plain_text(console: Console) -> None:
+async def test_a_refusal_says_why_on_a_console_page(console: Console) -> None:
     viewer = await console.signed_in("viewer")
     token = csrf_of((await viewer.get("/console/")).text)
 
@@ -89,8 +89,15 @@ async def test_a_refusal_says_why_in_plain_text(console: Console) -> None:
     above = await viewer.post("/console/admin/users", data={"csrf_token": token})
 
     assert forged.status_code == above.status_code == 403
-    assert forged.text == ("403 Forbidden: The form had expired or did not come from this console.")
-    assert above.text == "403 Forbidden: This needs the admin role; you are a viewer."
+    for refused, reason in (
+        (forged, "The form had expired or did not come from this console."),
+        (above, "This needs the admin role; you are a viewer."),
+    ):
+        assert refused.headers["content-type"].startswith("text/html")
+        assert f'<p id="error-message">{reason}</p>' in refused.text
+        assert "<title>Not allowed · support-agent</title>" in refused.text
+        assert "console.css" in refused.text
+        assert "content-security-policy" in refused.headers
 
 
 async def test_nobody_is_sent_to_sign_in_from_a_page_and_refused_elsewhere(

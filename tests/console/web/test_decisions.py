@@ -11,8 +11,9 @@ from tests.console.web.conftest import (
     post_form,
 )
 from tests.keys import EVENT_KEY
+from workflows.integrations.demo_app import DEMO_APP_ID
 from workflows.store.crud import list_audit_entries
-from workflows.store.models import Action
+from workflows.store.models import Action, App
 
 
 async def _action(console: Console, action_id: str) -> Action:
@@ -170,3 +171,40 @@ async def test_an_unknown_action_is_a_404(console: Console) -> None:
     client = await console.signed_in("viewer")
 
     assert (await client.get("/console/actions/act_nope")).status_code == 404
+
+
+async def test_above_the_apps_limit_an_unconfirmed_approval_decides_nothing(
+    console: Console,
+) -> None:
+    async with console.sessions.begin() as session:
+        app = await session.get(App, DEMO_APP_ID)
+        assert app is not None
+        app.confirm_above_cents = 20_000
+    action_id = await add_pending_action(console)  # $499.00
+    client = await console.signed_in("approver")
+    item = f"/console/actions/{action_id}"
+    assert 'name="confirmed"' in (await client.get(item)).text
+
+    await post_form(client, f"{item}/approve", page=item)
+    await post_form(client, f"{item}/edit", {"amount_cents": "300.00"}, page=item)
+
+    assert (await _action(console, action_id)).status == "pending"
+    assert "confirm the amount first" in (await client.get(item)).text
+    await post_form(client, f"{item}/edit", {"amount_cents": "150.00"}, page=item)
+    edited = await _action(console, action_id)
+    assert (edited.status, edited.params["amount_cents"]) == ("approved", 15000)
+
+
+async def test_a_decision_goes_on_to_the_next_item_waiting(console: Console) -> None:
+    first = await add_pending_action(console)
+    console.clock.advance(timedelta(minutes=1))
+    second = await add_pending_action(console)
+    client = await console.signed_in("approver")
+    item = f"/console/actions/{first}"
+    page = (await client.get(item)).text
+    assert f'href="/console/actions/{second}" rel="next"' in page
+
+    response = await post_form(client, f"{item}/approve", page=item)
+
+    assert response.headers["location"] == f"/console/actions/{second}"
+    assert "Here is the next item waiting." in (await client.get(response.headers["location"])).text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import update
 from sqlmodel import col
 
@@ -77,3 +79,50 @@ async def test_an_items_audit_trail_is_on_its_page(console: Console) -> None:
     assert "action.rejected" in page
     assert "console:approver@example.com" in page
     assert "Duplicate request" in page
+
+
+async def test_the_history_of_one_customer_in_a_date_range_pages_by_fifty(
+    console: Console,
+) -> None:
+    early = await add_pending_action(console, customer="Katherine@Example.com")
+    await _finish(console, early, "executed", by="lee@example.com")
+    console.clock.advance(timedelta(days=2))
+    later = [await add_pending_action(console, customer="katherine@example.com") for _ in range(51)]
+    for action_id in later:
+        await _finish(console, action_id, "rejected", by="lee@example.com")
+    other = await add_pending_action(console, customer="grace@example.com")
+    await _finish(console, other, "executed", by="lee@example.com")
+    client = await console.signed_in("viewer")
+
+    first = (await client.get("/console/history?customer=katherine@example.com")).text
+    second = (await client.get("/console/history?customer=katherine@example.com&page=2")).text
+    day = "2026-11-23"
+    on_the_first_day = (await client.get(f"/console/history?from={day}&to={day}")).text
+
+    assert "History of katherine@example.com" in first
+    assert first.count('<tr data-action="') == 50
+    assert "Page 1 of 2" in first
+    assert second.count('<tr data-action="') == 2
+    assert other not in first + second
+    assert early in on_the_first_day
+    assert not any(action_id in on_the_first_day for action_id in later)
+
+
+async def test_the_csv_follows_the_search_and_needs_a_sign_in(console: Console) -> None:
+    kept = await add_pending_action(console, customer="katherine@example.com")
+    left = await add_pending_action(console, customer="grace@example.com")
+    await _finish(console, kept, "executed", by="lee@example.com")
+    await _finish(console, left, "executed", by="lee@example.com")
+    client = await console.signed_in("viewer")
+
+    exported = await client.get("/console/history.csv?q=katherine")
+    anonymous = await console.client().get("/console/history.csv")
+
+    assert exported.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "attachment" in exported.headers["content-disposition"]
+    lines = exported.text.splitlines()
+    assert lines[0].startswith("action_id,outcome,decided_by")
+    assert len(lines) == 2
+    assert kept in lines[1]
+    assert "$499.00" in lines[1]
+    assert anonymous.status_code == 303

@@ -37,7 +37,9 @@ async def test_the_page_shows_each_figure_of_the_range(console: Console) -> None
         "failed: 1",
     ):
         assert outcome in outcomes
-    assert "11-22 · unclassified: 2" in page
+    assert "11-22 · support: 1" in page
+    assert "11-22 · automated: 1" in page
+    assert "11-23 · unclassified: 2" in page
     assert "11-23 · refunded: $254.00" in page
     assert "11-23 · unedited: 2" in page
     assert '<a href="/console/insights" aria-current="page">Insights</a>' in page

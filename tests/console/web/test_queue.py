@@ -65,3 +65,18 @@ async def test_customer_text_is_escaped_in_the_queue_and_the_item(console: Conso
         assert "<script>alert(1)" not in html
         assert "<img src=x" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+async def test_a_date_range_narrows_the_queue(console: Console) -> None:
+    older = await add_pending_action(console)
+    console.clock.advance(timedelta(hours=20))  # 2026-11-24 05:00
+    newer = await add_pending_action(console)
+    client = await console.signed_in("viewer")
+
+    page = (await client.get("/console/?from=2026-11-24&to=2026-11-24")).text
+
+    assert newer in page
+    assert older not in page
+    assert 'value="2026-11-24"' in page
+    # The live updates keep to the same range.
+    assert "/console/queue/stream?from=2026-11-24&amp;to=2026-11-24&amp;page=1" in page

@@ -34,7 +34,7 @@ async def test_the_engine_reports_steps_and_the_wait_of_each_run(stack: Stack) -
         assert step in labels
     assert approval.status == "Running"
     [wait] = [entry for entry in approval.entries if entry.kind == "wait"]
-    assert wait.label == "waiting for action/decided"
+    assert wait.label == "waiting for a decision"
     assert wait.at is None
     assert wait.detail.startswith("until ")
 
@@ -50,7 +50,7 @@ async def test_an_unknown_run_or_engine_down_leaves_a_reason_not_an_error(stack:
     assert "ConnectError" in timeline.unavailable
 
 
-def test_failed_steps_retries_and_timed_out_waits_are_shown() -> None:
+def test_failed_steps_retries_and_waits_read_as_waits_not_errors() -> None:
     data = {
         "run": {"status": "Running", "run_started_at": 100.0, "ended_at": None},
         "steps": [
@@ -58,6 +58,8 @@ def test_failed_steps_retries_and_timed_out_waits_are_shown() -> None:
              "error": {"name": "IntegrationError", "message": "HTTP 500"}},
             {"id": "b", "name": None, "op": "WaitForEvent", "at": 102.0, "event": None},
             {"id": "c", "name": None, "op": "WaitForEvent", "at": 103.0, "event": "action/decided"},
+            {"id": "d", "name": "wait-for-decision", "op": "WaitForEvent", "at": 104.0,
+             "event": "action/decided"},
         ],
         "waits": [],
         "scheduled": [{"kind": "call", "target": "step", "attempt": 2, "at": 160.0}],
@@ -67,7 +69,26 @@ def test_failed_steps_retries_and_timed_out_waits_are_shown() -> None:
 
     assert [(e.kind, e.label, e.detail) for e in entries[1:]] == [
         ("failed", "execute-act_1 failed", "IntegrationError: HTTP 500"),
-        ("wait", "wait ended", "timed out"),
-        ("wait", "wait ended", "received action/decided"),
+        ("wait", "wait over", "nothing arrived yet: the run looks again and waits on"),
+        ("wait", "received a decision", ""),
+        ("wait", "received a decision", "wait-for-decision"),
         ("retry", "retry 2 scheduled", "at 1970-01-01 00:02:40 UTC"),
     ]
+
+
+def test_a_failed_run_says_why() -> None:
+    error = {"name": "IntegrationError", "message": "the app answered HTTP 500"}
+    data = {
+        "run": {"status": "Failed", "run_started_at": 100.0, "ended_at": 130.0, "output": error},
+        "steps": [],
+        "waits": [],
+        "scheduled": [],
+    }
+
+    last = entries_of(data)[-1]
+
+    assert (last.kind, last.label, last.detail) == (
+        "failed",
+        "run failed",
+        "IntegrationError: the app answered HTTP 500",
+    )
