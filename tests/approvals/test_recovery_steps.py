@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tests.approvals import test_decide
 from tests.approvals.test_decide import NOW, REFUND, Desk
+from workflows.steps import recovery
 from workflows.steps.recovery import (
     Closure,
     Unheard,
@@ -92,18 +95,46 @@ async def test_stranded_actions_are_the_expired_and_the_long_decided_no_run_took
 
 
 async def test_a_failed_run_fails_its_pending_action_and_takes_it_up(desk: Desk) -> None:
-    await desk.add("act_1")
+    await desk.add("act_1", updated_at=NOW - timedelta(hours=1))
+    await desk.add("act_other")
 
     closure = await close_after_failure(desk.services, "act_1", run_id="run_1", error="boom")
 
     assert closure == Closure(status="failed")
     action = await desk.action("act_1")
-    assert (action.status, action.error, action.taken_up_by) == (
+    assert (action.status, action.error, action.taken_up_by, action.updated_at) == (
         "failed",
         "the approval workflow failed: boom",
         "run_1",
+        NOW,
     )
-    assert "action.failed" in await _audit(desk, "act_1")
+    async with desk.sessions() as session:
+        [entry] = await list_audit_entries(session=session, subject="act_1")
+    assert (entry.actor, entry.action, entry.detail) == (
+        "system",
+        "action.failed",
+        {"error": "the approval workflow failed: boom"},
+    )
+    assert (await desk.action("act_other")).status == "pending"
+
+
+@pytest.mark.parametrize("find", ["unheard", "overdue", "stranded"])
+async def test_each_pass_handles_at_most_a_batch(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, find: str
+) -> None:
+    monkeypatch.setattr(recovery, "BATCH", 2)
+    long_ago = NOW - timedelta(hours=1)
+    for index in range(3):
+        status = "pending" if find == "overdue" else "approved"
+        await desk.add(f"act_{index}", status=status, updated_at=long_ago, expires_at=long_ago)
+
+    if find == "unheard":
+        found = len(await unheard_decisions(desk.services, now=NOW))
+    elif find == "overdue":
+        found = len(await expire_overdue(desk.services, now=NOW))
+    else:
+        found = len(await stranded_actions(desk.services, now=NOW, expired_now=[]))
+    assert found == 2
 
 
 async def test_a_failed_run_expires_an_undecided_action_past_its_deadline(desk: Desk) -> None:
