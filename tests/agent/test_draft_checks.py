@@ -116,7 +116,7 @@ def test_an_invented_price_and_product_are_reported_as_written() -> None:
 
 def test_a_product_may_be_spelled_licence_or_license() -> None:
     context = conversation(
-        "Please move my Team Licence (pur_team) to a colleague.",
+        "Please move my purchase pur_team to a colleague.",
         purchases=[purchase("pur_team", product="Team Licence")],
     )
 
