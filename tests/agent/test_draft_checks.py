@@ -117,7 +117,7 @@ def test_an_invented_price_and_product_are_reported_as_written() -> None:
 def test_a_product_may_be_spelled_licence_or_license() -> None:
     context = conversation(
         "Please move my purchase pur_team to a colleague.",
-        purchases=[purchase("pur_team", product="Team Licence")],
+        purchases=[purchase("pur_team", product="Team licence")],
     )
 
-    assert check_draft("Your Team License is ready to move.", context=context) == []
+    assert check_draft("Your Team license is ready to move.", context=context) == []
