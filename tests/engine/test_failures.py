@@ -101,3 +101,17 @@ async def test_retry_after_is_honoured_to_the_second(suite: Suite) -> None:
 
 async def _first(items: list[dict[str, object]]) -> bool | None:
     return True if items else None
+
+
+async def test_a_run_whose_function_is_gone_fails_at_once_with_function_not_found(
+    suite: Suite,
+) -> None:
+    h, _ = suite
+    event_id = await h.send("t/sleep")
+    await h.settle(lambda: pending_job(h, "call", future=True))
+    [run] = await h.runs(event_id)
+    kept = [fn for fn in h.engine.functions.values() if fn.id != run["function_id"]]
+    await h.engine.register(kept[0].app_name, kept)
+    h.clock.advance(2 * 3600)
+    ended = await h.finished_run(event_id)
+    assert (ended["status"], ended["output"]["name"]) == ("Failed", "FunctionNotFound")
