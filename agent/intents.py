@@ -6,7 +6,14 @@ import re
 from typing import Literal
 
 Intent = Literal[
-    "non_english", "angry", "transfer", "refund", "email_change", "lost_access", "unclear"
+    "non_english",
+    "angry",
+    "transfer",
+    "refund",
+    "email_change",
+    "lost_access",
+    "resolved",
+    "unclear",
 ]
 
 # An address starts where a word does, and its parts are as long as RFC 5321 allows: otherwise a
@@ -34,6 +41,10 @@ _EMAIL_CHANGE = re.compile(
     r"|\bnew\s+e-?mail\s+address\b"
 )
 _ONE_SEAT = re.compile(r"\b(?:one|1|a|a single|single)\s+(?:of\s+(?:my|our|the)\s+)?seats?\b")
+# The customer takes back what they asked: nothing is left to do.
+_RESOLVED = re.compile(
+    r"\bnever ?mind\b|\ball (?:good|sorted) now\b|\b(?:figured it out|sorted it out)\b"
+)
 _LOST_ACCESS = (
     "can't log in",
     "cannot log in",
@@ -76,11 +87,21 @@ def classify(text: str, *, sender_email: str) -> Intent:
         return "transfer"
     if "refund" in lowered or "money back" in lowered:
         return "refund"
+    if moving and "licen" in lowered and EMAIL.search(text) is None:
+        return "transfer"  # to an address still to be asked for
     if others and _EMAIL_CHANGE.search(lowered):
         return "email_change"
     if any(phrase in lowered for phrase in _LOST_ACCESS):
         return "lost_access"
     return "unclear"
+
+
+def withdraws(text: str) -> bool:
+    """True when the message says the matter has resolved itself ("Never mind, found it") and
+    asks nothing new: "never mind, can you refund me instead?" is still a request."""
+    if _RESOLVED.search(_normalise(text)) is None or "?" in text:
+        return False
+    return classify(text, sender_email="") == "unclear"
 
 
 def transfer_target(text: str, *, sender_email: str) -> str | None:

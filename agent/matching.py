@@ -18,6 +18,14 @@ _MONEY = re.compile(
     r"|(?<![\d.,])(\d[\d,]*)\.(\d{2})(?!\d)"
     r"|(?<![\d.,])(\d[\d,]*)\s?(?:dollars|usd|eur|euros|gbp|pounds)\b"
 )
+# "2 years", "2-year", "2 yr": one word, so a term tells a product apart but a bare number does not.
+_TERM = re.compile(r"\b(\d+)[\s-]*(?:years?|yrs?)\b")
+# The sum the customer wants back when it is not the whole price: "refund the $15 difference".
+_PART = re.compile(
+    r"\brefund(?: me)?(?: the| just| only)?\s+(?P<a>[$€£]\s?\d[\d,]*(?:\.\d{2})?)"
+    r"|(?P<b>[$€£]\s?\d[\d,]*(?:\.\d{2})?) difference\b"
+)
+_DUPLICATE = re.compile(r"\b(?:charged|billed|paid) twice\b|\bduplicate\b|\bdouble[- ]charged\b")
 _LATEST = re.compile(r"\b(?:last|latest|most recent|newest)\s+(?:purchase|order|payment|charge)\b")
 # Words of product names that tell nothing apart by themselves.
 _GENERIC = frozenset(
@@ -26,7 +34,8 @@ _GENERIC = frozenset(
 
 
 def _words(text: str) -> set[str]:
-    return set(_WORD.findall(text.lower().replace("\u2019", "'")))
+    lowered = _TERM.sub(r"\1-year", text.lower().replace("\u2019", "'"))
+    return set(_WORD.findall(lowered))
 
 
 def amounts_mentioned(text: str) -> set[int]:
@@ -37,6 +46,31 @@ def amounts_mentioned(text: str) -> set[int]:
         cents = match.group(2) or match.group(4) or "0"
         found.add(int(whole.replace(",", "")) * 100 + int(cents))
     return found
+
+
+def part_asked(text: str) -> int | None:
+    """The one sum, in cents, the customer asks back when they name it ("refund the $15
+    difference"); None when they name none or several."""
+    asked = {
+        cents
+        for match in _PART.finditer(text.lower())
+        for cents in amounts_mentioned(match.group("a") or match.group("b"))
+    }
+    return asked.pop() if len(asked) == 1 else None
+
+
+def charged_twice(text: str, purchases: Sequence[Purchase]) -> Purchase | None:
+    """The later of two open, identical purchases when the customer says they paid twice."""
+    if _DUPLICATE.search(text.lower()) is None:
+        return None
+    twins: dict[tuple[str, int], list[Purchase]] = {}
+    for purchase in purchases:
+        if purchase.is_open:
+            twins.setdefault((purchase.product, purchase.amount_cents), []).append(purchase)
+    doubled = [group for group in twins.values() if len(group) > 1]
+    if len(doubled) != 1:
+        return None
+    return max(doubled[0], key=lambda p: (p.purchased_at, p.id))
 
 
 def named_purchases(text: str, purchases: Sequence[Purchase]) -> list[Purchase]:

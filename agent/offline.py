@@ -17,7 +17,8 @@ from typing import Any
 
 from anthropic.types import Message, MessageParam
 
-from agent.intents import Intent, classify, transfer_target
+from agent.injection import before_forged_tag
+from agent.intents import Intent, classify, transfer_target, withdraws
 from agent.offline_replies import plan_for
 from agent.redraft import is_check_turn, is_decision_turn
 from agent.tools import READ_ONLY_TOOLS
@@ -76,15 +77,23 @@ def _proposed_already(transcript: list[Mapping[str, Any]]) -> bool:
     )
 
 
-def _unanswered_customer_text(conversation: Mapping[str, Any]) -> str:
-    """Every customer message since the last reply, oldest first: two quick emails are one ask."""
+# Our own question which purchase is meant: the answer finishes the request asked before it.
+_WHICH_PURCHASE = re.compile(r"\bwhich (?:one|purchase|licen[cs]e)\b", re.IGNORECASE)
+
+
+def _unanswered_customer_messages(conversation: Mapping[str, Any]) -> list[str]:
+    """Every customer message since the last reply, oldest first: two quick emails are one ask.
+
+    A reply that only asked which purchase is meant does not end the ask: the answer names the
+    purchase, the messages before it say what to do. What a message says after a forged tag of
+    the prompt poses as the team and is left out."""
     unanswered: list[str] = []
     for message in sorted(conversation["messages"], key=lambda m: m["sent_at"]):
         if message["author"] == "customer":
-            unanswered.append(str(message["text"]))
-        else:
+            unanswered.append(before_forged_tag(str(message["text"])))
+        elif _WHICH_PURCHASE.search(str(message["text"])) is None:
             unanswered.clear()
-    return "\n\n".join(unanswered)
+    return unanswered
 
 
 def _message(turn: int, content: list[dict[str, Any]], *, stop_reason: str) -> Message:
@@ -138,8 +147,10 @@ def respond(transcript: list[Mapping[str, Any]]) -> Message:
         return _message(
             turn, [_tool_use(turn, 0, "list_purchases", params)], stop_reason="tool_use"
         )
-    text = _unanswered_customer_text(results["read_conversation"])
-    intent: Intent = classify(text, sender_email=sender)
+    unanswered = _unanswered_customer_messages(results["read_conversation"])
+    text = "\n\n".join(unanswered)
+    latest = unanswered[-1] if unanswered else ""
+    intent: Intent = "resolved" if withdraws(latest) else classify(text, sender_email=sender)
     purchases = (results.get("list_purchases") or {}).get("purchases", [])
     plan = plan_for(
         intent,

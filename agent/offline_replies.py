@@ -11,11 +11,15 @@ from typing import Any
 
 from agent.context import Purchase
 from agent.intents import Intent, asks_for_one_seat
-from agent.matching import named_purchases, the_purchase_meant
+from agent.matching import charged_twice, named_purchases, part_asked, the_purchase_meant
 from agent.money import format_money
 
 # The status line that goes with an escalation says a colleague will follow up; this only thanks.
 _THANKS = "Thank you for writing to us."
+_NO_ACCOUNT = (
+    "Thank you for writing to us. We could not find an account under the email address you "
+    "wrote from. Which email address did you use when you signed up or bought from us?"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +54,8 @@ def _ask_which(intent: Intent, purchases: list[Purchase]) -> Plan:
 def _purchase_for(intent: Intent, text: str, purchases: list[dict[str, Any]]) -> Purchase | Plan:
     """The purchase the customer means, or the plan to use when there is none or no telling."""
     parsed = [Purchase.model_validate(p) for p in purchases]
-    meant = the_purchase_meant(text, parsed)
+    twice = charged_twice(text, parsed) if intent == "refund" else None
+    meant = twice or the_purchase_meant(text, parsed)
     if meant is not None:
         return meant
     open_ones = [p for p in parsed if p.is_open]
@@ -74,13 +79,21 @@ def plan_for(
         return _escalate("The customer sounds upset; a person should answer.")
     if intent == "unclear":
         return _escalate("The offline model did not recognise the request.")
+    if intent == "resolved":
+        return Plan(
+            None,
+            {},
+            "Glad to hear it is sorted. If anything else comes up, just reply to this email.",
+            "The customer says the matter resolved itself; nothing to do.",
+        )
     if user is None:
-        return _escalate(f"No account was found for the sender ({intent} request).")
+        return _escalate(f"No account was found for the sender ({intent} request).", _NO_ACCOUNT)
     if intent == "lost_access":
         return Plan(
             "send_magic_link",
             {"email": user["email"]},
-            "Sorry you are having trouble getting in.",
+            "Sorry you are having trouble getting in. Login emails can take a few minutes; "
+            "if one does not arrive, please check your spam or junk folder too.",
             f"Customer cannot log in; proposed a login link to {user['email']} (on file).",
         )
     if intent == "email_change":
@@ -96,7 +109,13 @@ def plan_for(
         return found
     if intent == "transfer":
         if to_email is None:
-            return _escalate("The new owner's email address is missing.")
+            return Plan(
+                None,
+                {},
+                f"We can move your {found.product} licence to someone else. Which email "
+                "address should it go to?",
+                "Asked for the new owner's email address before proposing a transfer.",
+            )
         if asks_for_one_seat(text) and "seat" in found.product.lower():
             return _escalate(
                 f"The customer asked to move one seat of {found.product}, not the whole licence."
@@ -107,7 +126,10 @@ def plan_for(
             f"Thanks for getting in touch about moving your {found.product} licence.",
             f"Proposed moving {found.id} ({found.product}) to {to_email}.",
         )
-    amount = found.refundable_cents
+    part = part_asked(text)
+    amount = (
+        part if part is not None and 0 < part < found.refundable_cents else found.refundable_cents
+    )
     return Plan(
         "refund_purchase",
         {

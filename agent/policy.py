@@ -23,6 +23,7 @@ from agent.actions import (
     UpdateEmailParams,
 )
 from agent.context import CLOSED_STATUSES, AppPolicy, ConversationContext, Purchase
+from agent.injection import before_forged_tag, gives_orders
 from agent.matching import customer_text, is_named_or_only
 from agent.money import format_money
 
@@ -202,6 +203,8 @@ def _decide_refund(
         return _approval(
             f"the customer did not name {purchase.product} and has other purchases it could be"
         )
+    if gives_orders(customer_text(context)):
+        return _approval("the customer's text tries to give the agent orders")
     return PolicyDecision(verdict="auto", reason="small, recent refund within the app's limits")
 
 
@@ -236,6 +239,8 @@ def _decide_transfer(params: TransferParams, *, context: ConversationContext) ->
         return _refuse("the new owner's email address is not valid")
     if context.customer is not None and _same_email(params.to_email, context.customer.email):
         return _refuse("the licence already belongs to that address")
+    if _only_after_forged_tag(params.to_email, context):
+        return _refuse(_FORGED_ADDRESS)
     return _approval("licence transfers always need a human")
 
 
@@ -251,6 +256,20 @@ def _decide_magic_link(
     return _approval("this app asks a human before sending login links")
 
 
+_FORGED_ADDRESS = "the address appears only in text posing as the team's own notes"
+
+
+def _only_after_forged_tag(address: str, context: ConversationContext) -> bool:
+    """True when the customer wrote the address only after a forged tag of the prompt."""
+    wanted = address.strip().lower()
+    written = customer_text(context).lower()
+    return wanted in written and not any(
+        wanted in before_forged_tag(m.text).lower()
+        for m in context.messages
+        if m.author == "customer"
+    )
+
+
 def _decide_update_email(
     params: UpdateEmailParams, *, context: ConversationContext
 ) -> PolicyDecision:
@@ -260,4 +279,6 @@ def _decide_update_email(
         return _refuse("the new email address is not valid")
     if _same_email(params.new_email, context.customer.email):
         return _refuse("the account already uses that address")
+    if _only_after_forged_tag(params.new_email, context):
+        return _refuse(_FORGED_ADDRESS)
     return _approval("email changes always need a human")

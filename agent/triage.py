@@ -116,6 +116,11 @@ _LEGAL = _any(
     r"\bcease and desist\b",
     r"\bconsumer protection (?:agency|office|bureau)\b",
     r"\breport(?:ing)? you to the (?:ftc|bbb|better business bureau|authorities)\b",
+    r"\barticle (?:15|17|20) of (?:the )?gdpr\b",
+    r"\bgdpr article (?:15|17|20)\b",
+    r"\bright to (?:erasure|be forgotten)\b",
+    r"\berasure of (?:all )?(?:my |the )?personal data\b",
+    r"\bdata subject (?:access )?request\b",
 )
 _CHARGEBACK = _any(
     r"\bcharge-?backs?\b",
@@ -137,6 +142,17 @@ _OUTREACH = _any(
     r"\bwe help (?:companies|businesses|brands|startups)\b",
     r"\b(?:boost|grow|increase) your (?:sales|revenue|traffic|conversions)\b",
     r"\boutsourc(?:e|ing)\b",
+    r"\b(?:google|search) rankings?\b",
+    r"\borganic traffic\b",
+    r"\b(?:15|20|30) minutes (?:this|next) week\b",
+    r"\brevenue share\b",
+    r"\blist your (?:app|product|software)\b",
+    r"\bguest (?:article|blog)",
+    r"\bdo-?follow\b",
+    r"\bpaid placements?\b",
+    r"\b(?:has|have) been selected to receive\b",
+    r"\bwallet (?:details|address|seed)\b",
+    r"\bclaim your (?:reward|prize|bonus)\b",
 )
 _PERSONAL = _any(
     r"\bjust wanted to say\b",
@@ -153,6 +169,8 @@ _REQUEST = _any(
 # Fewer words than this tell too little about the language ("Thanks!", "Refund").
 _MIN_WORDS_FOR_LANGUAGE = 4
 _WORD = re.compile(r"[^\W\d_]+")
+# Scripts written without spaces between words: each of their letters counts as a word.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:
@@ -186,7 +204,8 @@ def _match(pattern: re.Pattern[str], text: str) -> str | None:
 
 
 def _language(message: InboundMessage, settings: TriageSettings) -> Triage | None:
-    if len(_WORD.findall(message.text)) < _MIN_WORDS_FOR_LANGUAGE:
+    words = len(_WORD.findall(message.text)) + len(_UNSPACED.findall(message.text))
+    if words < _MIN_WORDS_FOR_LANGUAGE:
         return None
     code, confidence = language_of(message.text)
     if code in settings.languages:

@@ -35,12 +35,17 @@ def json_formatter() -> logging.Formatter:
 
 
 def configure_logging(settings: Settings) -> None:
-    """The root logger at LOG_LEVEL, writing to standard error in LOG_FORMAT."""
+    """The root logger at LOG_LEVEL, writing to standard error in LOG_FORMAT.
+
+    A root logger that already has handlers (a host that set logging up, or a test runner) is
+    left as it is: replacing them would close handlers their owner still writes to."""
+    if logging.getLogger().handlers:
+        return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         json_formatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT)
     )
-    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler], force=True)
+    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
     if logging.getLogger().level > logging.DEBUG:
         # The server that receives a request logs it already: httpx's own line for each
         # engine call would log every step twice.

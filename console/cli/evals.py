@@ -39,6 +39,21 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         help="answer from the recordings instead of a model; no key or network needed. A "
         "request the recording does not hold fails its scenario",
     )
+    modes.add_argument(
+        "--from-sent",
+        metavar="OUT",
+        help="run nothing: write the conversations whose sent reply was rewritten most (the "
+        "learning loop) to OUT as scenarios, for a person to add what a good reply says",
+    )
+    evaluate.add_argument(
+        "--min-edit",
+        type=float,
+        default=0.3,
+        help="with --from-sent: the least edit ratio (0 unedited, 1 rewritten; default 0.3)",
+    )
+    evaluate.add_argument(
+        "--limit", type=int, default=20, help="with --from-sent: at most this many (default 20)"
+    )
     evaluate.add_argument(
         "--model",
         help="model id (default: ANTHROPIC_MODEL, or the recorded one with --replay)",

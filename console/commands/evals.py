@@ -7,11 +7,13 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from agent.client import make_model_client
 from console.commands.database import Refused, migrated_session
 from workflows.config import Settings
+from workflows.evals.from_sent import scenarios_yaml
 from workflows.evals.replay import (
     Comparison,
     RunNotFound,
@@ -23,12 +25,15 @@ from workflows.evals.replay import (
 from workflows.evals.runner import Mode, run_eval
 from workflows.evals.scenarios import Scenario, ScenarioError, load_scenarios
 from workflows.evals.scorecard import Scorecard, render, scorecard_json
+from workflows.store.sent import most_edited_drafts
 
 SCORECARD_FILE = "scorecard.json"
 
 
 def evaluate(settings: Settings, args: argparse.Namespace) -> int:
     logging.getLogger("agent").setLevel(logging.WARNING)  # the scorecard is the report
+    if args.from_sent:
+        return _write_from_sent(settings, args)
     path = Path(args.path)
     try:
         scenarios = load_scenarios(path)
@@ -78,6 +83,23 @@ async def _evaluate(
         close = getattr(client, "close", None)
         if close is not None:
             await close()
+
+
+def _write_from_sent(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        text, count = asyncio.run(_from_sent(settings, args.min_edit, args.limit))
+    except Refused as error:
+        print(f"support-agent eval: {error}", file=sys.stderr)
+        return 1
+    Path(args.from_sent).write_text(text, encoding="utf-8")
+    print(f"{count} scenario(s) from rewritten replies written to {args.from_sent}")
+    return 0
+
+
+async def _from_sent(settings: Settings, min_edit: float, limit: int) -> tuple[str, int]:
+    async with migrated_session(settings) as session:
+        edited = await most_edited_drafts(session=session, min_ratio=min_edit, limit=limit)
+    return scenarios_yaml(edited, written_at=datetime.now(UTC))
 
 
 def replay(settings: Settings, args: argparse.Namespace) -> int:

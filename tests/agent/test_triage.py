@@ -226,3 +226,59 @@ async def test_the_offline_model_keeps_the_rules_leaning() -> None:
     )
 
     assert (settled.kind, settled.by, settled.sure) == ("spam", "model", True)
+
+
+@pytest.mark.parametrize(
+    ("subject", "text"),
+    [
+        (
+            "Quick question about your website",
+            "I noticed issues holding back your Google rankings. We doubled organic traffic "
+            "for others. Do you have 15 minutes this week for a quick call?",
+        ),
+        (
+            "Hello",
+            "We would love to list your app on our marketplace. We work on a 30% revenue share. "
+            "Who should I talk to?",
+        ),
+        (
+            "Collaboration",
+            "I'd love to contribute a guest article with one do-follow link. We also offer "
+            "paid placements. Interested?",
+        ),
+        (
+            "You have been selected!!!",
+            "Your company has been selected to receive 2.5 BTC. Enter your wallet details to "
+            "claim your reward today.",
+        ),
+    ],
+)
+def test_a_pitch_that_asks_a_question_is_still_spam(subject: str, text: str) -> None:
+    verdict = classify(mail(text, subject=subject), SETTINGS)
+
+    assert (verdict.kind, verdict.sure) == ("spam", True)
+
+
+def test_a_short_question_in_an_unspaced_script_is_foreign_language() -> None:
+    # Japanese has no spaces: counted by words, this is a single one and too short to judge.
+    text = "こんにちは。チームライセンスの価格を教えていただけますか。"
+
+    assert classify(mail(text, subject="価格"), SETTINGS).kind == "foreign_language"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Under Article 17 of the GDPR I request the erasure of all personal data you hold.",
+        "I am exercising my right to be forgotten. Delete everything.",
+        "This is a data subject access request: send me what you hold on me.",
+    ],
+)
+def test_a_data_protection_request_goes_to_a_person(text: str) -> None:
+    assert classify(mail(text), SETTINGS).kind == "legal"
+
+
+def test_a_question_that_mentions_gdpr_is_support() -> None:
+    assert classify(mail("Are you GDPR compliant? Where is my data stored?"), SETTINGS).kind == (
+        "support"
+    )

@@ -21,11 +21,13 @@ def root_logging() -> Iterator[None]:
     """Put the root logger back as pytest set it up."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    httpx_level = logging.getLogger("httpx").level
     try:
         yield
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)
+        logging.getLogger("httpx").setLevel(httpx_level)
 
 
 def _lines(text: str) -> list[dict[str, object]]:
@@ -36,6 +38,7 @@ def _lines(text: str) -> list[dict[str, object]]:
 def test_each_record_is_one_json_object_with_fixed_fields(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    logging.getLogger().handlers.clear()  # as in a fresh process: pytest's own are put back
     configure_logging(Settings(_env_file=None, log_format="json", log_level="DEBUG"))
     log = logging.getLogger("support_agent.test")
 
@@ -59,11 +62,27 @@ def test_each_record_is_one_json_object_with_fixed_fields(
 
 @pytest.mark.usefixtures("root_logging")
 def test_text_stays_the_default(capsys: pytest.CaptureFixture[str]) -> None:
+    logging.getLogger().handlers.clear()
     configure_logging(Settings(_env_file=None))
 
     logging.getLogger("support_agent.test").warning("plain")
 
     assert capsys.readouterr().err == "WARNING support_agent.test plain\n"
+
+
+@pytest.mark.usefixtures("root_logging")
+def test_a_root_logger_set_up_by_its_host_is_left_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    root.handlers.clear()
+    own = logging.StreamHandler(sys.stderr)
+    own.setFormatter(logging.Formatter("host: %(message)s"))
+    root.addHandler(own)
+
+    configure_logging(Settings(_env_file=None, log_format="json"))
+    logging.getLogger("support_agent.test").warning("kept")
+
+    assert root.handlers == [own]
+    assert capsys.readouterr().err == "host: kept\n"
 
 
 def test_the_command_line_logs_json_when_asked(tmp_path: Path) -> None:

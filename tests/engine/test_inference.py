@@ -103,7 +103,8 @@ async def test_the_engine_makes_the_model_call_once_and_the_answer_is_the_steps_
     engine_db: str, engine_port: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     provider = Provider()
-    with caplog.at_level(logging.DEBUG):
+    # httpx too, whatever level a server set-up left it at: its request lines carry the URL.
+    with caplog.at_level(logging.DEBUG), caplog.at_level(logging.DEBUG, logger="httpx"):
         run, steps, jobs = await _ask(engine_db, engine_port, provider, _anthropic)
 
     assert (run["status"], run["output"]) == ("Completed", {"answer": ANSWER, "after": "after"})
@@ -151,7 +152,8 @@ async def test_a_key_the_provider_takes_in_the_url_is_redacted_from_request_logs
     def adapter_for(origin: str) -> gemini.Adapter:
         return gemini.Adapter(auth_key=KEY, base_url=f"{origin}/v1beta", model="gemini-test")
 
-    with caplog.at_level(logging.DEBUG):
+    # httpx too, whatever level a server set-up left it at: its request lines carry the URL.
+    with caplog.at_level(logging.DEBUG), caplog.at_level(logging.DEBUG, logger="httpx"):
         run, _, _ = await _ask(engine_db, engine_port, provider, adapter_for)
 
     assert run["status"] == "Completed"

@@ -110,7 +110,7 @@ async def test_finishing_a_run_that_does_not_exist_reports_nothing_finished(stor
 async def test_deleting_a_job_says_whether_this_call_deleted_it(store: Store) -> None:
     await _add_run(store, "run_a")
     await _add_run(store, "run_b")
-    [job_a, job_b] = await store.due_jobs(T0, limit=10, exclude=set())
+    [job_a, job_b] = (await store.due_jobs(T0, limit=10, exclude=set())).jobs
 
     async with store.transaction() as conn:
         deleted = await delete_job(conn, job_a.id)
@@ -118,7 +118,9 @@ async def test_deleting_a_job_says_whether_this_call_deleted_it(store: Store) ->
         deleted_again = await delete_job(conn, job_a.id)
 
     assert (deleted, deleted_again) == (True, False)
-    assert [job.id for job in await store.due_jobs(T0, limit=10, exclude=set())] == [job_b.id]
+    assert [job.id for job in (await store.due_jobs(T0, limit=10, exclude=set())).jobs] == [
+        job_b.id
+    ]
 
 
 async def test_an_event_id_is_accepted_once_a_day(store: Store) -> None:
@@ -134,7 +136,7 @@ async def test_an_event_id_is_accepted_once_a_day(store: Store) -> None:
     async with store.engine.connect() as conn:
         stored = (await conn.execute(select(schema.events))).all()
     assert [(row.id, row.received_at) for row in stored] == [("evt_once", T0 + EVENT_DEDUPE_WINDOW)]
-    jobs = await store.due_jobs(T0 + EVENT_DEDUPE_WINDOW, limit=10, exclude=set())
+    jobs = (await store.due_jobs(T0 + EVENT_DEDUPE_WINDOW, limit=10, exclude=set())).jobs
     # Each acceptance queued one dispatch; the newest points at the event now stored.
     assert [job.kind for job in jobs] == ["event", "event"]
     assert jobs[-1].payload == {"seq": stored[0].seq}
@@ -149,8 +151,9 @@ async def test_due_jobs_come_oldest_first_up_to_the_limit_skipping_those_in_hand
                 conn, kind="call", run_id=f"run_{int(at - T0)}", available_at=at, payload={"a": 1}
             )
     due = await store.due_jobs(T0 + 3, limit=10, exclude=set())
-    assert [job.available_at for job in due] == [T0 + 1, T0 + 2, T0 + 3]
-    first = due[0]
+    assert [job.available_at for job in due.jobs] == [T0 + 1, T0 + 2, T0 + 3]
+    assert due.next_at == T0 + 10
+    first = due.jobs[0]
     assert (first.kind, first.run_id, first.target, first.attempt, first.immediate) == (
         "call",
         "run_1",
@@ -161,17 +164,19 @@ async def test_due_jobs_come_oldest_first_up_to_the_limit_skipping_those_in_hand
     assert first.payload == {"a": 1}
 
     limited = await store.due_jobs(T0 + 3, limit=2, exclude={first.id})
-    assert [job.available_at for job in limited] == [T0 + 2, T0 + 3]
-    assert await store.next_due_at(T0) == T0 + 1
-    assert await store.next_due_at(T0 + 3) == T0 + 10
-    assert await store.next_due_at(T0 + 10) is None
+    assert [job.available_at for job in limited.jobs] == [T0 + 2, T0 + 3]
+    assert limited.next_at == T0 + 10
+    assert (await store.due_jobs(T0, limit=10, exclude=set())).next_at == T0 + 1
+    assert (await store.due_jobs(T0 + 10, limit=10, exclude=set())).next_at is None
+    # More due than the limit: look again at once.
+    assert (await store.due_jobs(T0 + 3, limit=1, exclude=set())).next_at == T0 + 3
 
 
 async def test_a_job_without_a_payload_reads_as_an_empty_one(store: Store) -> None:
     async with store.transaction() as conn:
         await add_job(conn, kind="call", run_id="run_x", available_at=T0, immediate=False)
 
-    [job] = await store.due_jobs(T0, limit=1, exclude=set())
+    [job] = (await store.due_jobs(T0, limit=1, exclude=set())).jobs
 
     assert (job.payload, job.immediate, job.target) == ({}, False, "step")
 

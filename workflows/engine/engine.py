@@ -26,6 +26,7 @@ from workflows.engine.protocol import sign
 from workflows.engine.registry import FunctionDef
 from workflows.engine.scheduler import Scheduler
 from workflows.engine.store import Job, Store, connect, new_id
+from workflows.engine.transport import Transport, TransportError
 
 log = logging.getLogger(__name__)
 # The app usually answers within moments of the engine starting: retry soon, then every second.
@@ -34,6 +35,10 @@ SYNC_RETRY_SECONDS = 1.0
 # Events that arrive before the functions are known wait this long between looks (and are
 # released at once when the functions are registered).
 HOLD_EVENT_SECONDS = 5.0
+
+
+class SyncError(Exception):
+    """An app refused to register its functions."""
 
 
 class Engine:
@@ -56,14 +61,14 @@ class Engine:
         self.app_urls = list(app_urls)
         self.store = Store(connect(database_url))
         self.functions: dict[str, FunctionDef] = {}
-        self._http = httpx.AsyncClient(
-            timeout=httpx.Timeout(call_timeout, connect=10.0),
-            limits=httpx.Limits(max_connections=workers * 2, max_keepalive_connections=workers),
-        )
+        self._http = Transport(timeout=call_timeout, connect_timeout=10.0, connections=workers * 2)
+        # Model calls (`step.ai.infer`) go to third parties, through their own client.
+        self._model_http = httpx.AsyncClient(timeout=httpx.Timeout(call_timeout, connect=10.0))
         self._executor = Executor(
             store=self.store,
             functions=self.functions,
             http=self._http,
+            model_http=self._model_http,
             clock=self.clock,
             signing_key=signing_key,
         )
@@ -127,7 +132,8 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sync_task
         await self._scheduler.stop()
-        await self._http.aclose()
+        await self._http.close()
+        await self._model_http.aclose()
         await self.store.engine.dispose()
 
     async def sync_apps(self) -> None:
@@ -136,8 +142,9 @@ class Engine:
             headers = {"x-inngest-server-kind": "cloud" if self.signing_key else "dev"}
             if self.signing_key:
                 headers["x-inngest-signature"] = sign(b"", self.signing_key, int(self.clock.now()))
-            response = await self._http.put(url, headers=headers)
-            response.raise_for_status()
+            response = await self._http.request("PUT", url, headers=headers)
+            if response.status >= 400:
+                raise SyncError(f"{url} answered {response.status} to the sync")
         self.synced.set()
         await self._release_held_events()
 
@@ -147,7 +154,7 @@ class Engine:
             try:
                 await self.sync_apps()
                 return
-            except httpx.HTTPError as err:
+            except (TransportError, SyncError) as err:
                 level = logging.INFO if delay == SYNC_FIRST_RETRY_SECONDS else logging.DEBUG
                 log.log(level, "app not synced yet (%s); retrying", type(err).__name__)
                 await asyncio.sleep(delay)

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -28,7 +29,8 @@ from workflows.engine.protocol import (
 )
 from workflows.engine.registry import FUNCTION_INVOKED, FunctionDef
 from workflows.engine.runs import end_run, latest_event_seq, make_event, resume, start_run
-from workflows.engine.store import Job, Store, add_job, delete_job, has_memo, load_run, save_memo
+from workflows.engine.store import Job, Store, add_job, delete_job, load_run, save_memo
+from workflows.engine.transport import Transport, TransportError
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 600.0
@@ -42,6 +44,45 @@ def backoff(attempt: int) -> float:
     return float(min(2.0**attempt, MAX_BACKOFF))
 
 
+def step_memo(op: Op) -> dict[str, Any]:
+    """What a step's result is remembered as, and handed back to the function."""
+    return {"data": op.data} if op.op == "StepRun" else {"error": op.error}
+
+
+@dataclass(frozen=True)
+class HotRun:
+    """A run as one job last committed it, for that job's next call: saves reading the run
+    and its memos back from the database at every step."""
+
+    run: Row[Any]
+    memos: dict[str, Any]  # step id -> memo, in the order the steps ended
+
+    @classmethod
+    def after(cls, run: Row[Any], memos: dict[str, Any], reply: Reply) -> HotRun | None:
+        """The run once `reply` is applied, when this job is the only writer of its memos:
+        the reply carried step results alone and no parallel steps are pending. Otherwise
+        (waits, timers, parallel calls of the same run) the next call reads the database."""
+        if run.planned or reply.kind != "ops":
+            return None
+        results = {}
+        for op in reply.ops:
+            if op.op not in RESULT_OPS or op.id in memos:
+                return None
+            results[op.id] = step_memo(op)
+        return cls(run=run, memos={**memos, **results})
+
+    @staticmethod
+    def may_apply(reply: Reply) -> bool:
+        """Whether the reply can be applied to the run as remembered, without reading it
+        again: it ends the run (which checks the run is still running) or records step
+        results (whose job update finds the job gone if the run ended meanwhile)."""
+        return reply.kind != "ops" or all(op.op in RESULT_OPS for op in reply.ops)
+
+
+class RunEnded(Exception):
+    """The run ended (cancelled) while its step ran: what the step did is not recorded."""
+
+
 class Executor:
     """Runs `call` jobs: one HTTP request to the function, then its reply applied atomically."""
 
@@ -50,13 +91,15 @@ class Executor:
         *,
         store: Store,
         functions: Mapping[str, FunctionDef],
-        http: httpx.AsyncClient,
+        http: Transport,
+        model_http: httpx.AsyncClient,
         clock: Clock,
         signing_key: str | None,
     ) -> None:
         self._store = store
         self._functions = functions
         self._http = http
+        self._model_http = model_http
         self._clock = clock
         self._signing_key = signing_key
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -64,8 +107,9 @@ class Executor:
     async def call(self, job: Job) -> None:
         """Run the job's function until it waits, sleeps, ends or must retry later."""
         next_job: Job | None = job
+        hot: HotRun | None = None
         while next_job is not None:
-            next_job = await self._call_once(next_job)
+            next_job, hot = await self._call_once(next_job, hot)
 
     async def infer(self, job: Job) -> None:
         """Make a run's model call (`step.ai.infer`); its answer is the step's result."""
@@ -73,7 +117,7 @@ class Executor:
         fn = self._functions.get(run.function_id) if run is not None else None
         answer = None
         if run is not None and run.status == "Running":
-            answer = await inference.infer(self._http, job.payload["request"])
+            answer = await inference.infer(self._model_http, job.payload["request"])
         lock = self._locks.setdefault(job.run_id or "", asyncio.Lock())
         async with lock, self._store.transaction() as conn:
             now = self._clock.now()
@@ -85,25 +129,29 @@ class Executor:
                 step_id = job.payload["step_id"]
                 await resume(conn, job.run_id or "", step_id, answer.memo, now, op="AIGateway")
 
-    async def _call_once(self, job: Job) -> Job | None:
+    async def _call_once(self, job: Job, hot: HotRun | None) -> tuple[Job | None, HotRun | None]:
         assert job.run_id is not None
-        if job.payload.get("memo") and not await self._save_pending_memo(job):
-            return None
-        run = await self._store.run(job.run_id)
-        if run is None or run.status != "Running":
-            async with self._store.transaction() as conn:
-                await delete_job(conn, job.id)
-            return None
+        if hot is not None:
+            run, memos = hot.run, hot.memos
+        else:
+            if job.payload.get("memo") and not await self._save_pending_memo(job):
+                return None, None
+            loaded = await self._store.run(job.run_id)
+            if loaded is None or loaded.status != "Running":
+                async with self._store.transaction() as conn:
+                    await delete_job(conn, job.id)
+                return None, None
+            run = loaded
+            memos = {memo.id: memo.memo for memo in await self._store.memos(run.id)}
         fn = self._functions.get(run.function_id)
-        memos = await self._store.memos(run.id)
         if fn is None:
             reply = Reply(kind="error", error={"name": "FunctionNotFound"}, retriable=False)
         else:
             request = CallRequest(
                 run_id=run.id,
                 event=run.event,
-                memos={memo.id: memo.memo for memo in memos},
-                stack=[memo.id for memo in memos],
+                memos=memos,
+                stack=list(memos),
                 attempt=job.attempt,
                 max_attempts=fn.max_attempts,
                 disable_immediate_execution=not job.immediate,
@@ -111,12 +159,19 @@ class Executor:
             )
             reply = await self._send(fn.step_url(job.target), request)
         lock = self._locks.setdefault(run.id, asyncio.Lock())
-        async with lock, self._store.transaction() as conn:
-            current = await load_run(conn, run.id)
-            if current is None or current.status != "Running":
-                await delete_job(conn, job.id)
-                return None
-            return await self._apply(conn, job, current, fn, reply)
+        try:
+            async with lock, self._store.transaction() as conn:
+                current = run
+                if hot is None or not hot.may_apply(reply):
+                    latest = await load_run(conn, run.id)
+                    if latest is None or latest.status != "Running":
+                        await delete_job(conn, job.id)
+                        return None, None
+                    current = latest
+                next_job = await self._apply(conn, job, current, fn, reply)
+        except RunEnded:
+            return None, None
+        return next_job, HotRun.after(current, memos, reply) if next_job else None
 
     async def _save_pending_memo(self, job: Job) -> bool:
         """A timer's result is committed before the call that consumes it; False when the
@@ -125,16 +180,15 @@ class Executor:
         run_id = job.run_id or ""
         lock = self._locks.setdefault(run_id, asyncio.Lock())
         async with lock, self._store.transaction() as conn:
-            if not await has_memo(conn, run_id, memo["id"]):
-                await save_memo(
-                    conn,
-                    run_id=run_id,
-                    step_id=memo["id"],
-                    name=memo.get("name"),
-                    op=memo["op"],
-                    memo=None,
-                    at=self._clock.now(),
-                )
+            await save_memo(
+                conn,
+                run_id=run_id,
+                step_id=memo["id"],
+                name=memo.get("name"),
+                op=memo["op"],
+                memo=None,
+                at=self._clock.now(),
+            )
             if not await groups.call_again(conn, run_id, True):
                 await delete_job(conn, job.id)
                 return False
@@ -150,17 +204,17 @@ class Executor:
             headers["x-inngest-server-kind"] = "cloud"
             headers["x-inngest-signature"] = sign(body, self._signing_key, int(self._clock.now()))
         try:
-            response = await self._http.post(url, content=body, headers=headers)
-        except httpx.HTTPError as err:
-            return Reply(kind="error", error={"name": type(err).__name__, "message": str(err)})
+            response = await self._http.request("POST", url, content=body, headers=headers)
+        except TransportError as err:
+            return Reply(kind="error", error={"name": err.kind, "message": str(err)})
         if self._signing_key and not verify(
             response.content, response.headers.get("x-inngest-signature"), self._signing_key
         ):
-            message = f"reply {response.status_code} is not signed with the signing key"
+            message = f"reply {response.status} is not signed with the signing key"
             return Reply(kind="error", error={"name": "SignatureError", "message": message})
         try:
             return parse_reply(
-                response.status_code, dict(response.headers), response.content, self._clock.now()
+                response.status, response.headers, response.content, self._clock.now()
             )
         except ProtocolError as err:
             return Reply(kind="error", error={"name": "ProtocolError", "message": str(err)})
@@ -204,12 +258,9 @@ class Executor:
         return await self._next_discovery(conn, job, run, now)
 
     async def _save_result(self, conn: AsyncConnection, run: Row[Any], op: Op, now: float) -> None:
-        memo = {"data": op.data} if op.op == "StepRun" else {"error": op.error}
-        if not await has_memo(conn, run.id, op.id):
-            name = op.display_name or op.name
-            await save_memo(
-                conn, run_id=run.id, step_id=op.id, name=name, op=op.op, memo=memo, at=now
-            )
+        name = op.display_name or op.name
+        memo = step_memo(op)
+        await save_memo(conn, run_id=run.id, step_id=op.id, name=name, op=op.op, memo=memo, at=now)
 
     async def _hand_over(self, conn: AsyncConnection, run: Row[Any], op: Op, now: float) -> None:
         """Start what an op asks of the engine; its result is recorded when it ends."""
@@ -290,7 +341,9 @@ class Executor:
         self, conn: AsyncConnection, job: Job, run: Row[Any], now: float
     ) -> Job | None:
         values = {"target": "step", "attempt": 0, "immediate": True, "available_at": now}
-        await conn.execute(update(schema.jobs).where(schema.jobs.c.id == job.id).values(**values))
+        job_row = schema.jobs.c.id == job.id
+        if not (await conn.execute(update(schema.jobs).where(job_row).values(**values))).rowcount:
+            raise RunEnded  # ending the run removed its jobs; roll back the step results
         return Job(
             id=job.id,
             kind="call",

@@ -19,7 +19,6 @@ from workflows.engine.store import (
     EVENT_DEDUPE_WINDOW,
     add_job,
     finish_run,
-    has_memo,
     insert_event,
     load_run,
     new_id,
@@ -145,10 +144,13 @@ async def resume(
 ) -> bool:
     """Record a step's result for a waiting run and queue its next call, once."""
     run = await load_run(conn, run_id)
-    if run is None or run.status != "Running" or await has_memo(conn, run_id, step_id):
+    if run is None or run.status != "Running":
         return False
     name = groups.step_name(run.planned, step_id)
-    await save_memo(conn, run_id=run_id, step_id=step_id, name=name, op=op, memo=memo, at=now)
+    if not await save_memo(
+        conn, run_id=run_id, step_id=step_id, name=name, op=op, memo=memo, at=now
+    ):
+        return False
     if await groups.call_again(conn, run_id, run.planned is not None):
         await add_job(conn, kind="call", run_id=run_id, available_at=now)
     return True

@@ -99,7 +99,8 @@ class Scheduler:
         blocked = False
         self._ended.clear()
         held = self._holds.held(now)
-        for job in await self._store.due_jobs(now, free * 2, self._in_flight | held):
+        due = await self._store.due_jobs(now, free * 2, self._in_flight | held)
+        for job in due.jobs:
             if len(self._in_flight) >= self._workers:
                 return IDLE_POLL_SECONDS
             slots = await self._slots_for(job)
@@ -111,10 +112,9 @@ class Scheduler:
             self._start(job, [key for key, _ in slots])
         if blocked or held:
             return IDLE_POLL_SECONDS
-        next_at = await self._store.next_due_at(now)
-        if next_at is None:
+        if due.next_at is None:
             return IDLE_POLL_SECONDS
-        return min(max(next_at - self._clock.now(), 0.0), IDLE_POLL_SECONDS)
+        return min(max(due.next_at - self._clock.now(), 0.0), IDLE_POLL_SECONDS)
 
     def _start(self, job: Job, keys: list[str]) -> None:
         self._in_flight.add(job.id)

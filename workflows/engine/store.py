@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Row, delete, event, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine as SyncEngine
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, Pool
 
 from workflows.engine import schema
 
@@ -49,12 +55,24 @@ class Job:
         )
 
 
+@dataclass(frozen=True)
+class Due:
+    jobs: list[Job]
+    next_at: float | None  # when the earliest job not listed is due; None when there is none
+
+
 def connect(database_url: str) -> AsyncEngine:
     """An async engine; SQLite gets WAL and a busy timeout so the web app can share the file."""
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, connect_args={"timeout": 30})
+        # No reset on return: closing a connection already rolls back what it left open, and
+        # each round trip to the driver's thread counts on a busy machine.
+        engine = create_async_engine(
+            database_url, connect_args={"timeout": 30}, pool_reset_on_return=None
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "handle_error", _reopen_when_read_only)
+        if engine.url.database and engine.url.database != ":memory:":
+            _reopen_once_writable(engine.sync_engine.pool, Path(engine.url.database))
         return engine
     return create_async_engine(database_url, pool_size=20, max_overflow=20)
 
@@ -73,11 +91,28 @@ def _reopen_when_read_only(context: ExceptionContext) -> None:
         context.is_disconnect = True
 
 
+def _reopen_once_writable(pool: Pool, path: Path) -> None:
+    """A connection SQLite opened while the file was read-only stays read-only: replace it
+    when it is taken from the pool once the file is writable again."""
+
+    @event.listens_for(pool, "connect")
+    def opened(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["read_only"] = not os.access(path, os.W_OK)
+
+    @event.listens_for(pool, "checkout")
+    def taken(_dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: object) -> None:
+        if record.info.get("read_only") and os.access(path, os.W_OK):
+            raise DisconnectionError("the database file is writable again")
+
+
 class Store:
     """The engine's tables behind a few verbs."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # SQLite has one writer: queued here, the engine's transactions take turns at once,
+        # instead of polling SQLite's lock with sleeps that grow to 100 ms.
+        self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @property
     def sync_engine(self) -> SyncEngine:
@@ -89,7 +124,7 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.begin() as conn:
+        async with self._writer or contextlib.nullcontext(), self.engine.begin() as conn:
             yield conn
 
     async def accept_event(self, payload: dict[str, Any], now: float) -> bool:
@@ -116,21 +151,19 @@ class Store:
             await add_job(conn, kind="event", payload={"seq": seq}, available_at=now)
             return True
 
-    async def due_jobs(self, now: float, limit: int, exclude: set[int]) -> list[Job]:
-        query = (
-            select(schema.jobs)
-            .where(schema.jobs.c.available_at <= now)
-            .order_by(schema.jobs.c.available_at, schema.jobs.c.id)
-            .limit(limit + len(exclude))
-        )
+    async def due_jobs(self, now: float, limit: int, exclude: set[int]) -> Due:
+        """Up to `limit` due jobs not in `exclude`, oldest first, and when to look again,
+        in one read: the scheduler runs this after every job."""
+        fetch = limit + len(exclude) + 1
+        query = select(schema.jobs).order_by(schema.jobs.c.available_at, schema.jobs.c.id)
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [Job.from_row(row) for row in rows if row.id not in exclude][:limit]
-
-    async def next_due_at(self, after: float) -> float | None:
-        query = select(schema.jobs.c.available_at).where(schema.jobs.c.available_at > after)
-        async with self.engine.connect() as conn:
-            return (await conn.execute(query.order_by("available_at").limit(1))).scalar()
+            rows = (await conn.execute(query.limit(fetch))).all()
+        pending = [Job.from_row(row) for row in rows if row.id not in exclude]
+        due = [job for job in pending if job.available_at <= now]
+        later = [job.available_at for job in pending if job.available_at > now]
+        if len(due) > limit or (not later and len(rows) == fetch):
+            return Due(jobs=due[:limit], next_at=now)  # more may be due beyond what was read
+        return Due(jobs=due, next_at=later[0] if later else None)
 
     async def run(self, run_id: str) -> Row[Any] | None:
         async with self.engine.connect() as conn:
@@ -201,10 +234,20 @@ async def save_memo(
     memo: object,
     at: float,
     name: str | None = None,
-) -> None:
-    await conn.execute(
-        insert(schema.steps).values(run_id=run_id, id=step_id, name=name, op=op, memo=memo, at=at)
-    )
+) -> bool:
+    """Record a step's result unless it has one: the first result of a step is its result.
+    False when the step already had one."""
+    values = {"run_id": run_id, "id": step_id, "name": name, "op": op, "memo": memo, "at": at}
+    statement = _SAVE_MEMO[conn.dialect.name]
+    return bool((await conn.execute(statement, values)).rowcount)
+
+
+# Built once: a step's result is saved at every step, and building the statement costs more
+# than running it on SQLite.
+_SAVE_MEMO = {
+    "postgresql": postgresql.insert(schema.steps).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(schema.steps).on_conflict_do_nothing(),
+}
 
 
 async def delete_job(conn: AsyncConnection, job_id: int) -> bool:
