@@ -7,7 +7,7 @@ import pytest
 from agent.actions import ProposedAction
 from agent.claims import JudgedAction
 from agent.draft_checks import Violation, check_draft
-from tests.agent.factories import conversation
+from tests.agent.factories import conversation, purchase
 
 CONTEXT = conversation("Hi, can I get a refund for my Pro plan (pur_new)? It was $49.00.")
 GOOD = (
@@ -103,3 +103,21 @@ def test_each_violation_is_reported_once_with_the_words_that_broke_it() -> None:
         Violation(check="meta_commentary", detail="as an AI"),
     ]
     assert found[0].describe() == "internal id: act_1234"
+
+
+def test_an_invented_price_and_product_are_reported_as_written() -> None:
+    found = check_draft("Our Enterprise\nplan costs $1,234.05 a year.", context=CONTEXT)
+
+    assert found == [
+        Violation(check="unknown_price", detail="1234.05"),
+        Violation(check="unknown_product", detail="Our Enterprise plan"),
+    ]
+
+
+def test_a_product_may_be_spelled_licence_or_license() -> None:
+    context = conversation(
+        "Please move my purchase pur_team to a colleague.",
+        purchases=[purchase("pur_team", product="Team licence")],
+    )
+
+    assert check_draft("Your Team license is ready to move.", context=context) == []

@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from starlette.datastructures import Headers
 
+from console.slack.signature import verify_slack_signature
 from tests.console.conftest import AppClient
 from tests.console.slack_requests import SECRET
 from workflows.config import Settings
@@ -82,3 +84,22 @@ async def test_a_signed_body_that_cannot_be_parsed_is_400(
     response = await client.post("/slack/interactions", content=body, headers=signed_raw(body))
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("age", "accepted"),
+    [(0, True), (300, True), (-300, True), (301, False), (-301, False), (3600, False)],
+)
+def test_a_signature_is_good_for_five_minutes_either_way(age: int, accepted: bool) -> None:
+    body = b"payload=%7B%7D"
+    sent = 1_700_000_000
+    headers = Headers(signed_raw(body, timestamp=str(sent)))
+
+    assert verify_slack_signature(SECRET, body, headers, now=sent + age) is accepted
+
+
+def test_a_request_without_a_signature_is_refused_not_an_error() -> None:
+    sent = 1_700_000_000
+    headers = Headers({"x-slack-request-timestamp": str(sent)})
+
+    assert verify_slack_signature(SECRET, b"", headers, now=sent) is False

@@ -64,6 +64,23 @@ def _ops(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]
         after = await ctx.step.run("after", add, 10)
         return {"branches": list(results), "after": after}
 
+    async def held_branch() -> str:
+        seen.calls["held-branch"] += 1
+        await seen.gate("branch").wait()
+        return "held"
+
+    @client.create_function(
+        fn_id="uneven-parallel", trigger=inngest.TriggerEvent(event="t/uneven-parallel")
+    )
+    async def uneven_parallel(ctx: inngest.Context) -> Any:
+        # One branch ends at once, the other only when its gate opens.
+        return await ctx.group.parallel(
+            (
+                lambda: ctx.step.run("quick", add, 0),
+                lambda: ctx.step.run("held", held_branch),
+            )
+        )
+
     @client.create_function(fn_id="sleeper", trigger=inngest.TriggerEvent(event="t/sleep"))
     async def sleeper(ctx: inngest.Context) -> Any:
         await ctx.step.sleep("nap", datetime.timedelta(hours=1))
@@ -122,6 +139,7 @@ def _ops(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]
     return [
         steps,
         parallel,
+        uneven_parallel,
         *_groups(client, seen),
         sleeper,
         waiter,
@@ -220,6 +238,23 @@ def _failures(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[
     async def doomed(ctx: inngest.Context) -> Any:
         return await ctx.step.run("always-fails", always_fails)
 
+    async def flaky_free() -> str:
+        return "fine"
+
+    async def fails_the_first_time() -> str:
+        seen.calls["late-flaky"] += 1
+        if seen.calls["late-flaky"] == 1:
+            raise RuntimeError("temporary")
+        return "ok"
+
+    @client.create_function(
+        fn_id="late-flaky", trigger=inngest.TriggerEvent(event="t/late-flaky"), retries=1
+    )
+    async def late_flaky(ctx: inngest.Context) -> Any:
+        # The flaky step comes second: its first try is the call after a finished step.
+        await ctx.step.run("first", flaky_free)
+        return await ctx.step.run("flaky", fails_the_first_time)
+
     @client.create_function(fn_id="no-retry", trigger=inngest.TriggerEvent(event="t/no-retry"))
     async def no_retry(ctx: inngest.Context) -> Any:
         seen.calls["no-retry"] += 1
@@ -244,7 +279,7 @@ def _failures(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[
             raise inngest.RetryAfterError("busy", datetime.timedelta(minutes=10))
         return {"attempt": ctx.attempt}
 
-    return [retry, doomed, no_retry, step_no_retry, retry_after]
+    return [retry, late_flaky, doomed, no_retry, step_no_retry, retry_after]
 
 
 def _flow_control(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]:

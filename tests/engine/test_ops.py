@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from tests.engine.functions import Observed
@@ -59,7 +61,8 @@ async def test_sleep_resumes_only_when_the_clock_reaches_the_wake_time(suite: Su
     h.clock.advance(59 * 60)
     assert (await h.runs(event_id))[0]["status"] == "Running"
     assert seen.calls["add-0"] == 0
-    h.clock.advance(61)
+    # The SDK sets the wake time by the wall clock: a slow machine moves it on by seconds.
+    h.clock.advance(3 * 60)
     run = await h.finished_run(event_id)
     assert run["output"] == {"woke": 1}
 
@@ -141,6 +144,18 @@ async def test_invoke_runs_the_child_and_returns_its_output(suite: Suite) -> Non
     assert (run["status"], run["output"]) == ("Completed", {"doubled": 42})
 
 
+async def test_an_invoked_run_names_the_run_that_invoked_it(suite: Suite) -> None:
+    h, _ = suite
+    parent = await h.finished_run(await h.send("t/parent"))
+    query = select(schema.runs.c.event).where(schema.runs.c.id != parent["run_id"])
+    async with h.engine.store.engine.connect() as conn:
+        [event] = (await conn.execute(query)).scalars().all()
+    assert event["data"] == {
+        "n": 21,
+        "_inngest": {"source_app_id": parent["function_id"], "source_run_id": parent["run_id"]},
+    }
+
+
 async def test_an_invoke_that_outlasts_its_timeout_raises_inngests_timeout_error(
     suite: Suite,
 ) -> None:
@@ -153,3 +168,68 @@ async def test_an_invoke_that_outlasts_its_timeout_raises_inngests_timeout_error
         "name": "InngestInvokeTimeoutError",
         "message": "Timed out waiting for invoked function to complete",
     }
+
+
+async def test_a_parallel_group_goes_on_only_once_every_branch_has_ended(suite: Suite) -> None:
+    h, seen = suite
+    event_id = await h.send("t/uneven-parallel")
+    try:
+        await h.settle(lambda: _quick_done_and_held(seen))
+        await h.settle(lambda: _no_call_due(h))
+    finally:
+        seen.gate("branch").set()  # a held call would keep the app from shutting down
+    run = await h.finished_run(event_id)
+    assert (run["status"], run["output"]) == ("Completed", [1, "held"])
+    assert seen.calls == {"add-0": 1, "held-branch": 1}
+
+
+async def _quick_done_and_held(seen: Observed) -> bool | None:
+    return True if seen.calls["add-0"] == 1 and seen.calls["held-branch"] == 1 else None
+
+
+async def _no_call_due(h: Harness) -> bool | None:
+    """True once the only call left is the held branch's, running now."""
+    query = select(schema.jobs.c.id).where(schema.jobs.c.kind == "call")
+    async with h.engine.store.engine.connect() as conn:
+        return True if len((await conn.execute(query)).all()) == 1 else None
+
+
+async def test_the_timeline_names_a_sleep_and_shows_when_it_ends(suite: Suite) -> None:
+    h, _ = suite
+    event_id = await h.send("t/sleep")
+    await h.settle(lambda: pending_job(h, "call", future=True))
+    [run] = await h.runs(event_id)
+    asleep = await _timeline(h, run["run_id"])
+    [(kind, at)] = [(s["kind"], s["at"]) for s in asleep["scheduled"]]
+    # The SDK sets the wake time by the wall clock, which the engine's clock started from.
+    assert kind == "call"
+    assert h.clock.now() + 3600 <= at < h.clock.now() + 3600 + 120
+    h.clock.advance(3600 + 120)
+    await h.finished_run(event_id)
+    steps = (await _timeline(h, run["run_id"]))["steps"]
+    assert sorted((s["name"], s["op"]) for s in steps) == [("nap", "Sleep"), ("wake", "StepRun")]
+
+
+async def test_the_timeline_shows_when_a_wait_expires(suite: Suite) -> None:
+    h, _ = suite
+    event_id = await h.send("t/wait")
+    await h.settle(lambda: _waiting(h, event_id))
+    [run] = await h.runs(event_id)
+    timeline = await _timeline(h, run["run_id"])
+    assert timeline["waits"] == [
+        {
+            "step_id": timeline["waits"][0]["step_id"],
+            "event": "t/decided",
+            "expires_at": h.clock.now() + DAY,
+        }
+    ]
+    assert [(s["kind"], s["at"]) for s in timeline["scheduled"]] == [
+        ("wait-timeout", h.clock.now() + DAY)
+    ]
+
+
+async def _timeline(h: Harness, run_id: str) -> dict[str, Any]:
+    url = f"{h.engine_url}/v1/runs/{run_id}/timeline"
+    response = await h.http.get(url, headers=h.api_headers)
+    response.raise_for_status()
+    return dict(response.json()["data"])

@@ -105,6 +105,16 @@ class Engine:
         """Set each time a job finishes: lets a caller wait for work instead of for time."""
         return self._scheduler.progress
 
+    @property
+    def working(self) -> bool:
+        """Whether a job is running now; with `held_jobs`, lets a caller tell the engine is idle."""
+        return self._scheduler.working
+
+    @property
+    def held_jobs(self) -> set[int]:
+        """Due jobs held back in memory after failing outside the protocol, until their delay."""
+        return self._scheduler.held_jobs
+
     async def start(self) -> None:
         """Create the tables, load what was registered, resume every unfinished job."""
         await self.store.create_tables()

@@ -54,6 +54,16 @@ class Scheduler:
     def wake(self) -> None:
         self._wake.set()
 
+    @property
+    def working(self) -> bool:
+        """Whether a job is running now."""
+        return bool(self._in_flight)
+
+    @property
+    def held_jobs(self) -> set[int]:
+        """Due jobs held back in memory until their delay ends (see Holds)."""
+        return self._holds.holding(self._clock.now())
+
     def start(self) -> None:
         self._loop_task = asyncio.create_task(self._loop(), name="engine-scheduler")
 
@@ -147,6 +157,10 @@ class Holds:
         for job_id in [j for j, until in self._until.items() if until <= now]:
             del self._until[job_id]
         return set(self._until)
+
+    def holding(self, now: float) -> set[int]:
+        """The jobs still held at `now`, read without forgetting the ones whose delay ended."""
+        return {job_id for job_id, until in self._until.items() if until > now}
 
     def job_succeeded(self, job: Job) -> None:
         self._failures.pop(job.id, None)
