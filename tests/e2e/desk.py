@@ -38,7 +38,7 @@ T = TypeVar("T")
 _ids = itertools.count(1)
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _STATUS = re.compile(r'data-status="([a-z_]+)"')
-_EXPIRES = re.compile(r"<dt>Expires</dt><dd>(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC")
+_EXPIRES = re.compile(r'<dd id="waiting">for a decision until (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC')
 _AUDIT = re.compile(r"<strong>([a-z_.]+)</strong> by")
 
 
