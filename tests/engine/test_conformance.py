@@ -79,6 +79,9 @@ async def target(
         client = make_client(f"http://127.0.0.1:{engine_port}")
         database = f"sqlite+aiosqlite:///{tmp_path}/engine.db"
         async with running_harness(database, build_suite(client, seen), client, engine_port) as h:
+            # These tests send events while they wait for a run, as they would to a remote
+            # server: an engine idle between two of them is not a broken one.
+            h.fail_when_idle = False
             yield h
         return
     assert EXTERNAL_URL is not None
