@@ -15,6 +15,8 @@ from workflows.store.models import Action, App
 PHONE = ViewportSize(width=390, height=844)
 DESKTOP = ViewportSize(width=1200, height=900)
 GRACE_ASKS_100 = "Please refund $100 of my lifetime licence, I barely use it."
+# More than is left to refund: the proposal is the whole price, not the sum she names.
+GRACE_NAMES_300 = "Please refund my lifetime licence, I'm sure I paid $300 for it."
 KATHERINE_ASKS = "I would like a refund for my team licence please."
 
 
@@ -44,7 +46,7 @@ async def keys_ready(page: Page) -> None:
 
 async def test_the_item_page_reads_in_words_and_warns_of_another_sum(console: Console) -> None:
     action_id = await pending(
-        console, GRACE_ASKS_100, sender="grace@example.com", subject="Refund for my licence"
+        console, GRACE_NAMES_300, sender="grace@example.com", subject="Refund for my licence"
     )
     page = await item(console, action_id)
 
@@ -63,7 +65,7 @@ async def test_the_item_page_reads_in_words_and_warns_of_another_sum(console: Co
     for shown in ("Pro licence (lifetime)", "Price paid", "Bought on", "Left to refund"):
         await expect(purchase).to_contain_text(shown)
     await expect(page.get_by_role("alert")).to_contain_text(
-        "The customer mentioned $100.00; this refunds $249.00."
+        "The customer mentioned $300.00; this refunds $249.00."
     )
     await expect(page.locator("#waiting")).to_contain_text("for a decision until")
     timelines = page.locator("#h-timeline + h3 ~ ol.timeline")
