@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
-import pytest
 
 from console.webhooks.front_signature import sign_app_webhook
 from tests.console.web.conftest import PASSWORD, PASSWORD_HASH, post_form, sign_in
 from tests.flow.inbound import drafts, handled, inbound
-from tests.flow.stack import Stack, running_stack, stack_settings
+from tests.flow.stack import Stack
 from tests.flow.webhook import post, signed_inbound
 from tests.integrations.front_stand_in import FrontStandIn
 from workflows.integrations.demo_app import DEMO_APP_ID, DEMO_INBOX_ID
@@ -56,27 +53,6 @@ async def test_a_reply_edited_and_sent_in_the_local_inbox_is_kept_beside_the_dra
     assert kept.run_id == draft.run_id
 
 
-@pytest.fixture
-async def front() -> AsyncIterator[FrontStandIn]:
-    async with FrontStandIn(page_size=25) as server:
-        yield server
-
-
-@pytest.fixture
-async def front_desk(
-    database_url: str, tmp_path: Path, front: FrontStandIn
-) -> AsyncIterator[Stack]:
-    settings = stack_settings(
-        database_url,
-        tmp_path,
-        front_api_token=front.token,
-        front_api_url=front.url,
-        front_app_secret="front-app-secret",
-    )
-    async with running_stack(settings) as running:
-        yield running
-
-
 def _outbound_sent(stack: Stack, *, conversation_id: str, message_id: str, text: str) -> bytes:
     """Front's application webhook for a sent message, as Front documents it."""
     return json.dumps(
@@ -117,47 +93,49 @@ def _signed(stack: Stack, body: bytes, secret: str | None = None) -> dict[str, s
 
 
 async def test_a_draft_sent_in_front_is_kept_with_its_edit_ratio(
-    front_desk: Stack, front: FrontStandIn
+    front_stack: Stack, front: FrontStandIn
 ) -> None:
     conversation_id = "cnv_sent1"
     text = "Hi, I can't log in to my account since yesterday."
     front.add_conversation(conversation_id, inbox_id=DEMO_INBOX_ID)
     message_id = front.add_inbound_message(conversation_id, text, sender="ada@example.com")
     body, headers, ids = signed_inbound(
-        front_desk, text, conversation_id=conversation_id, message_id=message_id
+        front_stack, text, conversation_id=conversation_id, message_id=message_id
     )
-    assert (await post(front_desk, body, headers)).status_code == 202
-    await front_desk.harness.finished_run(ids["event"])
+    assert (await post(front_stack, body, headers)).status_code == 202
+    await front_stack.harness.finished_run(ids["event"])
     [draft] = front.drafts.values()
     unchanged = _outbound_sent(
-        front_desk, conversation_id=conversation_id, message_id=draft["id"], text=draft["body"]
+        front_stack, conversation_id=conversation_id, message_id=draft["id"], text=draft["body"]
     )
 
-    forged = await post(front_desk, unchanged, _signed(front_desk, unchanged, "not-the-secret"))
+    forged = await post(front_stack, unchanged, _signed(front_stack, unchanged, "not-the-secret"))
     assert forged.status_code == 401
-    assert await _sent(front_desk, draft["id"]) is None
+    assert await _sent(front_stack, draft["id"]) is None
 
-    answer = await post(front_desk, unchanged, _signed(front_desk, unchanged))
-    again = await post(front_desk, unchanged, _signed(front_desk, unchanged))
+    answer = await post(front_stack, unchanged, _signed(front_stack, unchanged))
+    again = await post(front_stack, unchanged, _signed(front_stack, unchanged))
 
     assert answer.status_code == again.status_code == 200
     assert answer.json() == {"recorded": draft["id"]}
-    kept = await _sent(front_desk, draft["id"])
+    kept = await _sent(front_stack, draft["id"])
     assert kept is not None
     assert (kept.edit_ratio, kept.source, kept.sent_by) == (0.0, "front", "sam@example.com")
     assert kept.sent_text == draft["body"]
-    assert [d.id for d in await drafts(front_desk, conversation_id, status="sent")] == [draft["id"]]
+    assert [d.id for d in await drafts(front_stack, conversation_id, status="sent")] == [
+        draft["id"]
+    ]
 
 
 async def test_a_message_sent_in_front_that_was_no_draft_of_ours_is_ignored(
-    front_desk: Stack,
+    front_stack: Stack,
 ) -> None:
     body = _outbound_sent(
-        front_desk, conversation_id="cnv_unknown", message_id="msg_theirs", text="Hello"
+        front_stack, conversation_id="cnv_unknown", message_id="msg_theirs", text="Hello"
     )
 
-    answer = await post(front_desk, body, _signed(front_desk, body))
+    answer = await post(front_stack, body, _signed(front_stack, body))
 
     assert answer.json() == {"ignored": "no draft of ours"}
-    async with front_desk.sessions() as session:
+    async with front_stack.sessions() as session:
         assert await session.get(SentDraft, "msg_theirs") is None

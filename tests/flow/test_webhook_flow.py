@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from tests.flow.approvals import approval_run, click, waiting
 from tests.flow.inbound import actions, drafts
-from tests.flow.stack import Stack, finished_despite_retries, running_stack, stack_settings
+from tests.flow.stack import Stack, finished_despite_retries
 from tests.flow.webhook import post, signed_inbound
 from tests.integrations.front_stand_in import FrontStandIn
 from workflows.engine import schema
@@ -43,27 +41,6 @@ async def test_a_forged_webhook_starts_nothing(stack: Stack) -> None:
     assert response.status_code == 401
     assert await stack.harness.runs(ids["event"]) == []
     assert await drafts(stack, ids["conversation"]) == []
-
-
-@pytest.fixture
-async def front() -> AsyncIterator[FrontStandIn]:
-    async with FrontStandIn(page_size=25) as server:
-        yield server
-
-
-@pytest.fixture
-async def front_stack(
-    database_url: str, tmp_path: Path, front: FrontStandIn
-) -> AsyncIterator[Stack]:
-    settings = stack_settings(
-        database_url,
-        tmp_path,
-        front_api_token=front.token,
-        front_api_url=front.url,
-        front_app_secret="front-app-secret",
-    )
-    async with running_stack(settings) as running:
-        yield running
 
 
 async def test_with_front_the_draft_is_shared_and_nothing_is_sent(
