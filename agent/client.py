@@ -54,3 +54,26 @@ def make_model_client(
     return anthropic.AsyncAnthropic(
         api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout
     )
+
+
+class ModelClientOnFirstUse:
+    """The client `make_model_client` builds, built when the model is first called.
+
+    A real client imports the SDK, which takes seconds; a server builds this one at start.
+    """
+
+    def __init__(self, *, api_key: str | None, base_url: str | None = None) -> None:
+        self._api_key = api_key
+        self._base_url = base_url
+        self._client: anthropic.AsyncAnthropic | OfflineModel | None = None
+
+    @property
+    def messages(self) -> MessagesAPI:
+        if self._client is None:
+            self._client = make_model_client(api_key=self._api_key, base_url=self._base_url)
+        return self._client.messages
+
+    async def close(self) -> None:
+        """Close the real client's connections, if one was built."""
+        if self._client is not None and not isinstance(self._client, OfflineModel):
+            await self._client.close()

@@ -1,10 +1,12 @@
-"""The command line answers at once: parsing imports nothing heavy, and every command resolves."""
+"""The command line answers at once: parsing imports nothing heavy, every command resolves, and
+`serve` is ready before it has imported the model SDK, which takes seconds."""
 
 from __future__ import annotations
 
 import argparse
 import subprocess
 import sys
+from pathlib import Path
 
 from console.cli import build_parser
 from console.cli.lazy import Lazy
@@ -24,6 +26,28 @@ def test_help_imports_no_framework() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     assert loaded.strip() == "[]"
+
+
+def test_serve_builds_its_app_without_the_model_sdk(tmp_path: Path) -> None:
+    # With a key, so the real client is configured: it is built when the model is first called.
+    probe = (
+        "import sys\n"
+        "from console.app import create_app\n"
+        "from console.commands import server\n"
+        "from console.serving import serve\n"
+        "from workflows.config import Settings\n"
+        "from workflows.secrets import with_generated_secrets\n"
+        "settings = Settings(\n"
+        f"    _env_file=None, database_url='sqlite+aiosqlite:///{tmp_path / 'app.db'}',\n"
+        f"    secrets_file='{tmp_path / 'secrets'}', anthropic_api_key='sk-ant-test',\n"
+        ")\n"
+        "create_app(with_generated_secrets(settings))\n"
+        "print('anthropic' in sys.modules)\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
+    ).stdout
+    assert loaded.strip() == "False"
 
 
 def _commands(parser: argparse.ArgumentParser) -> list[Lazy]:
