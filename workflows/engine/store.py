@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, delete, event, insert, select, update
+from sqlalchemy import Row, bindparam, delete, event, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine as SyncEngine
 from sqlalchemy.engine import ExceptionContext
@@ -61,20 +61,27 @@ class Due:
     next_at: float | None  # when the earliest job not listed is due; None when there is none
 
 
-def connect(database_url: str) -> AsyncEngine:
-    """An async engine; SQLite gets WAL and a busy timeout so the web app can share the file."""
+def connect(database_url: str, *, autocommit: bool = False) -> AsyncEngine:
+    """An async engine; SQLite gets WAL and a busy timeout so the web app can share the file.
+    `autocommit` connections run each statement as a transaction of its own."""
+    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     if database_url.startswith("sqlite"):
         # No reset on return: closing a connection already rolls back what it left open, and
         # each round trip to the driver's thread counts on a busy machine.
         engine = create_async_engine(
-            database_url, connect_args={"timeout": 30}, pool_reset_on_return=None
+            database_url, connect_args={"timeout": 30}, pool_reset_on_return=None, **options
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "handle_error", _reopen_when_read_only)
         if engine.url.database and engine.url.database != ":memory:":
             _reopen_once_writable(engine.sync_engine.pool, Path(engine.url.database))
         return engine
-    return create_async_engine(database_url, pool_size=20, max_overflow=20)
+    if autocommit:
+        # What autocommit connections write is a step's result, which a crash of the database
+        # server (not of the engine) may lose for a moment after it commits, like SQLite's
+        # synchronous=NORMAL: the step then runs again, as after any crash before its commit.
+        options["connect_args"] = {"server_settings": {"synchronous_commit": "off"}}
+    return create_async_engine(database_url, pool_size=20, max_overflow=20, **options)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
@@ -113,6 +120,12 @@ class Store:
         # SQLite has one writer: queued here, the engine's transactions take turns at once,
         # instead of polling SQLite's lock with sleeps that grow to 100 ms.
         self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._autocommit: AsyncEngine | None = None  # made on first use
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+        if self._autocommit is not None:
+            await self._autocommit.dispose()
 
     @property
     def sync_engine(self) -> SyncEngine:
@@ -126,6 +139,31 @@ class Store:
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         async with self._writer or contextlib.nullcontext(), self.engine.begin() as conn:
             yield conn
+
+    async def record_step(
+        self,
+        job_id: int,
+        *,
+        run_id: str,
+        step_id: str,
+        name: str | None,
+        op: str,
+        memo: object,
+        at: float,
+    ) -> bool:
+        """A sequential step's result, in one statement that commits on its own: the step's
+        job must still exist (its run was not ended meanwhile) and the step must have no result
+        yet. False when either fails; nothing is written then.
+
+        A step costs one round trip to the database this way, where a transaction takes four."""
+        if self._autocommit is None:
+            url = self.engine.url.render_as_string(hide_password=False)
+            self._autocommit = connect(url, autocommit=True)
+        row = {"run_id": run_id, "id": step_id, "name": name, "op": op, "memo": memo, "at": at}
+        values = {f"step_{column}": value for column, value in row.items()} | {"job_id": job_id}
+        statement = _RECORD_STEP[self.engine.dialect.name]
+        async with self._writer or contextlib.nullcontext(), self._autocommit.connect() as conn:
+            return bool((await conn.execute(statement, values)).rowcount)
 
     async def accept_event(self, payload: dict[str, Any], now: float) -> bool:
         """Store an event and its dispatch job; False when its id was seen in the last 24h."""
@@ -247,6 +285,25 @@ async def save_memo(
 _SAVE_MEMO = {
     "postgresql": postgresql.insert(schema.steps).on_conflict_do_nothing(),
     "sqlite": sqlite.insert(schema.steps).on_conflict_do_nothing(),
+}
+
+
+def _record_step(insert: Any) -> Any:
+    steps = schema.steps
+    # FOR SHARE: a concurrent end of the run deletes the job first or waits for this insert.
+    job_alive = exists(
+        select(schema.jobs.c.id)
+        .where(schema.jobs.c.id == bindparam("job_id"))
+        .with_for_update(read=True)
+    )
+    columns = ["run_id", "id", "name", "op", "memo", "at"]
+    row = select(*(bindparam(f"step_{name}", type_=steps.c[name].type) for name in columns))
+    return insert(steps).from_select(columns, row.where(job_alive)).on_conflict_do_nothing()
+
+
+_RECORD_STEP = {
+    "postgresql": _record_step(postgresql.insert),
+    "sqlite": _record_step(sqlite.insert),
 }
 
 
