@@ -64,7 +64,11 @@ class Due:
 def connect(database_url: str, *, autocommit: bool = False) -> AsyncEngine:
     """An async engine; SQLite gets WAL and a busy timeout so the web app can share the file.
     `autocommit` connections run each statement as a transaction of its own."""
-    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    options: dict[str, Any] = {}
+    if autocommit:
+        # A connection that commits each statement has no transaction to roll back when it is
+        # returned: skipping that rollback saves a round trip to the driver per statement.
+        options = {"isolation_level": "AUTOCOMMIT", "skip_autocommit_rollback": True}
     if database_url.startswith("sqlite"):
         # No reset on return: closing a connection already rolls back what it left open, and
         # each round trip to the driver's thread counts on a busy machine.
@@ -120,12 +124,18 @@ class Store:
         # SQLite has one writer: queued here, the engine's transactions take turns at once,
         # instead of polling SQLite's lock with sleeps that grow to 100 ms.
         self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
-        self._autocommit: AsyncEngine | None = None  # made on first use
+        # Single statements (reads, a step's result) run on connections that commit each one.
+        url = engine.url.render_as_string(hide_password=False)
+        self._statements = connect(url, autocommit=True)
 
     async def close(self) -> None:
         await self.engine.dispose()
-        if self._autocommit is not None:
-            await self._autocommit.dispose()
+        await self._statements.dispose()
+
+    def statement(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+        """A connection for one statement, which commits on its own: a read that needs no
+        snapshot beyond that statement's, or a write that is a whole change by itself."""
+        return self._statements.connect()
 
     @property
     def sync_engine(self) -> SyncEngine:
@@ -156,13 +166,10 @@ class Store:
         yet. False when either fails; nothing is written then.
 
         A step costs one round trip to the database this way, where a transaction takes four."""
-        if self._autocommit is None:
-            url = self.engine.url.render_as_string(hide_password=False)
-            self._autocommit = connect(url, autocommit=True)
         row = {"run_id": run_id, "id": step_id, "name": name, "op": op, "memo": memo, "at": at}
         values = {f"step_{column}": value for column, value in row.items()} | {"job_id": job_id}
         statement = _RECORD_STEP[self.engine.dialect.name]
-        async with self._writer or contextlib.nullcontext(), self._autocommit.connect() as conn:
+        async with self._writer or contextlib.nullcontext(), self.statement() as conn:
             return bool((await conn.execute(statement, values)).rowcount)
 
     async def accept_event(self, payload: dict[str, Any], now: float) -> bool:
@@ -194,7 +201,7 @@ class Store:
         in one read: the scheduler runs this after every job."""
         fetch = limit + len(exclude) + 1
         query = select(schema.jobs).order_by(schema.jobs.c.available_at, schema.jobs.c.id)
-        async with self.engine.connect() as conn:
+        async with self.statement() as conn:
             rows = (await conn.execute(query.limit(fetch))).all()
         pending = [Job.from_row(row) for row in rows if row.id not in exclude]
         due = [job for job in pending if job.available_at <= now]
@@ -204,17 +211,17 @@ class Store:
         return Due(jobs=due, next_at=later[0] if later else None)
 
     async def run(self, run_id: str) -> Row[Any] | None:
-        async with self.engine.connect() as conn:
+        async with self.statement() as conn:
             return await load_run(conn, run_id)
 
     async def memos(self, run_id: str) -> list[Row[Any]]:
         query = select(schema.steps).where(schema.steps.c.run_id == run_id)
-        async with self.engine.connect() as conn:
+        async with self.statement() as conn:
             return list((await conn.execute(query.order_by(schema.steps.c.at))).all())
 
     async def runs_for_event(self, event_id: str) -> list[Row[Any]]:
         query = select(schema.runs).where(schema.runs.c.event_id == event_id)
-        async with self.engine.connect() as conn:
+        async with self.statement() as conn:
             return list((await conn.execute(query.order_by(schema.runs.c.started_at))).all())
 
 
