@@ -183,7 +183,9 @@ class Executor:
             )
             reply = await self._send(fn.step_url(job.target), request)
         lock = self._locks.setdefault(run.id, asyncio.Lock())
-        lone = hot.lone_result(job, reply, fn.max_attempts) if hot and fn else None
+        # A run read just now is as current as one this job committed (a hot run).
+        known = hot or HotRun(run=run, memos=memos)
+        lone = known.lone_result(job, reply, fn.max_attempts) if fn else None
         if lone is not None:
             async with lock:
                 now = self._clock.now()
