@@ -7,9 +7,11 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from typing import Any
 
 import uvicorn
+import uvloop
 from starlette.types import ASGIApp
 
 from console.app import create_app
@@ -24,6 +26,12 @@ from workflows.store import create_engine, session_factory, upgrade_database
 from workflows.store.users import list_users
 
 log = logging.getLogger("support_agent.serve")
+
+
+def run_server(main: Coroutine[Any, Any, None]) -> None:
+    """Run a server on uvloop, as uvicorn does when it owns the loop: the event loop is a large
+    share of what a workflow step costs (`bench/engine.py`)."""
+    uvloop.run(main)
 
 
 class _Server(uvicorn.Server):
