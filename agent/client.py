@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
@@ -54,6 +55,12 @@ def make_model_client(
     return anthropic.AsyncAnthropic(
         api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout
     )
+
+
+def load_model_sdk() -> None:
+    """Import the model SDK, which takes seconds: a server does it in a thread once it is
+    ready, so that the first model call does not hold up its event loop that long."""
+    importlib.import_module("anthropic")
 
 
 class ModelClientOnFirstUse:

@@ -52,6 +52,22 @@ def test_serve_builds_its_app_without_the_model_sdk_or_bolt(tmp_path: Path) -> N
     assert loaded.strip() == "[]"
 
 
+def test_serve_with_a_model_key_loads_the_sdk_beside_the_server(tmp_path: Path) -> None:
+    probe = (
+        "import asyncio, sys\n"
+        "from console import serving\n"
+        "from workflows.config import Settings\n"
+        "for key in (None, 'sk-ant-test'):\n"
+        "    settings = Settings(_env_file=None, anthropic_api_key=key)\n"
+        "    asyncio.run(serving._load_model_sdk(settings))\n"
+        "    print('anthropic' in sys.modules)\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
+    ).stdout
+    assert loaded.split() == ["False", "True"]
+
+
 def _commands(parser: argparse.ArgumentParser) -> list[Lazy]:
     found = []
     for action in parser._actions:
