@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, insert, select, text
 
 from workflows.engine import schema
+from workflows.engine.runs import latest_event_seq
 from workflows.engine.store import (
     EVENT_DEDUPE_WINDOW,
     Store,
@@ -140,6 +141,22 @@ async def test_an_event_id_is_accepted_once_a_day(store: Store) -> None:
     # Each acceptance queued one dispatch; the newest points at the event now stored.
     assert [job.kind for job in jobs] == ["event", "event"]
     assert jobs[-1].payload == {"seq": stored[0].seq}
+
+
+async def test_an_event_accepted_again_a_day_later_comes_after_every_earlier_event(
+    store: Store,
+) -> None:
+    # A wait matches only events with a higher sequence number than the newest when it began:
+    # the event stored anew must not take back the number of the one it replaces.
+    event = {"id": "evt_again", "name": "test/event", "data": {}}
+    await store.accept_event(event, T0)
+    async with store.engine.connect() as conn:
+        before = await latest_event_seq(conn)
+
+    await store.accept_event(event, T0 + EVENT_DEDUPE_WINDOW)
+
+    async with store.engine.connect() as conn:
+        assert await latest_event_seq(conn) > before
 
 
 async def test_due_jobs_come_oldest_first_up_to_the_limit_skipping_those_in_hand(

@@ -36,6 +36,9 @@ events = Table(
     Column("name", String(255), nullable=False),
     Column("payload", JSON, nullable=False),
     Column("received_at", Float, nullable=False),
+    # Numbers are never reused: a wait matches only events numbered above the newest one when
+    # it began, and an event id accepted again after a day replaces the old row.
+    sqlite_autoincrement=True,
 )
 
 runs = Table(
