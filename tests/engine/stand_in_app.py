@@ -1,5 +1,5 @@
-"""A stand-in for an app's serve endpoint, and an engine whose one function it serves: for calls
-whose answer the SDK would never give."""
+"""A stand-in for an app's serve endpoint, and an engine whose one function it serves: to see each
+call as the app receives it, and to answer with what the SDK gives only rarely or never."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -27,7 +28,12 @@ OUTPUT = {"answer": 42}
 @dataclass
 class Call:
     headers: dict[str, str]
+    query: dict[str, str]
     body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
 
 
 Answer = Callable[[bytes], Awaitable[Response]]
@@ -48,7 +54,8 @@ class App:
     def asgi(self) -> Starlette:
         async def endpoint(request: Request) -> Response:
             body = await request.body()
-            self.calls.append(Call(headers=dict(request.headers), body=body))
+            query = dict(request.query_params)
+            self.calls.append(Call(headers=dict(request.headers), query=query, body=body))
             return await self.answer(body)
 
         return Starlette(routes=[Route("/api/inngest", endpoint, methods=["POST"])])
@@ -58,6 +65,7 @@ def _function(url: str) -> FunctionDef:
     config = {
         "id": "t-call",
         "triggers": [{"event": "t/call"}],
+        "cancel": [{"event": "t/cancel"}],
         "steps": {"step": {"runtime": {"url": url}, "retries": {"attempts": 1}}},
     }
     return FunctionDef.parse("t", config)
@@ -72,7 +80,8 @@ async def engine_calling(
     signing_key: str | None = None,
     call_timeout: float = 300.0,
 ) -> AsyncIterator[Harness]:
-    """An engine whose one function, retried once, is served at `url`."""
+    """An engine whose one function, retried once and cancelled by `t/cancel`, is served at
+    `url`."""
     clock = ManualClock()
     engine = Engine(
         database_url=engine_db, signing_key=signing_key, clock=clock, call_timeout=call_timeout
@@ -110,5 +119,16 @@ def signed(key: str, *, over: bytes | None = None) -> Answer:
         signature = sign(content if over is None else over, key, 1_700_000_000)
         headers = {"x-inngest-signature": signature}
         return Response(content, 200, headers=headers, media_type="application/json")
+
+    return answer
+
+
+def script(*replies: tuple[int, object]) -> Answer:
+    """Answers the calls in turn with `replies`, each a status and a JSON body."""
+    left = list(replies)
+
+    async def answer(_: bytes) -> Response:
+        status, body = left.pop(0)
+        return Response(json.dumps(body).encode(), status, media_type="application/json")
 
     return answer

@@ -1,13 +1,18 @@
-"""Every op the SDK can answer with, through the real serve endpoint."""
+"""Every op the SDK can answer with, through the real serve endpoint; and what each call tells the
+app, as a stand-in app sees it."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
 from sqlalchemy import select
+from starlette.responses import Response
 
 from tests.engine.functions import Observed
-from tests.engine.harness import Harness, pending_job
+from tests.engine.harness import Harness, pending_job, serve
+from tests.engine.stand_in_app import App, engine_calling, script
 from workflows.engine import schema
 
 Suite = tuple[Harness, Observed]
@@ -233,3 +238,114 @@ async def _timeline(h: Harness, run_id: str) -> dict[str, Any]:
     response = await h.http.get(url, headers=h.api_headers)
     response.raise_for_status()
     return dict(response.json()["data"])
+
+
+def _step_run(step_id: str, data: object, **names: str) -> dict[str, object]:
+    return {"op": "StepRun", "id": step_id, "data": data, **names}
+
+
+async def test_each_call_carries_the_steps_so_far_and_its_own_attempt(
+    engine_db: str, engine_port: int
+) -> None:
+    jobs_during_third_call: list[tuple[str, str | None, int, bool]] = []
+    replies = script(
+        (500, {"name": "Error", "message": "flaky"}),
+        (206, [_step_run("s1", 1, name="first", displayName="First")]),
+        (206, [_step_run("s2", 2, name="second")]),
+        (200, {"total": 3}),
+    )
+
+    async def answer(body: bytes) -> Response:
+        if len(app.calls) == 3:
+            async with h.engine.store.engine.connect() as conn:
+                rows = (await conn.execute(select(schema.jobs))).all()
+            jobs_during_third_call.extend((r.kind, r.target, r.attempt, r.immediate) for r in rows)
+        return await replies(body)
+
+    app = App(answer)
+    async with serve(app.asgi(), app.port), engine_calling(engine_db, engine_port, app.url) as h:
+        event_id = await h.send("t/call", {"n": 7})
+        await h.settle(lambda: pending_job(h, "call", future=True))
+        h.clock.advance(1)
+        run = await h.finished_run(event_id)
+        memos = await h.engine.store.memos(run["run_id"])
+
+    assert (run["status"], run["output"]) == ("Completed", {"total": 3})
+    assert [(m.id, m.name, m.op, m.memo) for m in memos] == [
+        ("s1", "First", "StepRun", {"data": 1}),
+        ("s2", "second", "StepRun", {"data": 2}),
+    ]
+    sent = [call.json for call in app.calls]
+    assert [call.query for call in app.calls] == [{"fnId": "t-call", "stepId": "step"}] * 4
+    assert [body["steps"] for body in sent] == [
+        {},
+        {},
+        {"s1": {"data": 1}},
+        {"s1": {"data": 1}, "s2": {"data": 2}},
+    ]
+    assert [body["ctx"]["stack"] for body in sent] == [
+        {"stack": [], "current": 0},
+        {"stack": [], "current": 0},
+        {"stack": ["s1"], "current": 1},
+        {"stack": ["s1", "s2"], "current": 2},
+    ]
+    # The retry is attempt 1; a step that ends starts the next one's attempts afresh.
+    assert [body["ctx"]["attempt"] for body in sent] == [0, 1, 0, 0]
+    for body in sent:
+        assert body["ctx"]["run_id"] == run["run_id"]
+        assert body["ctx"]["max_attempts"] == 2
+        assert body["ctx"]["disable_immediate_execution"] is False
+        assert (body["event"]["name"], body["event"]["data"]) == ("t/call", {"n": 7})
+        assert body["events"] == [body["event"]]
+    # What a restart would resume: the call in flight, not the attempt before it.
+    assert jobs_during_third_call == [("call", "step", 0, True)]
+
+
+@pytest.mark.parametrize(
+    ("held", "reply"),
+    [
+        # A wait is registered at once, beside nothing else.
+        (1, {"op": "WaitForEvent", "id": "w", "name": "t/go", "opts": {"timeout": "1h"}}),
+        (2, _step_run("s2", 2, name="second")),
+    ],
+    ids=["wait-on-the-first-call", "step-after-a-step"],
+)
+async def test_what_a_call_answers_after_its_run_was_cancelled_is_not_carried_out(
+    engine_db: str, engine_port: int, held: int, reply: dict[str, object]
+) -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+    replies = script(*[(206, [_step_run("s1", 1)])][: held - 1], (206, [reply]), (200, "late"))
+
+    async def answer(body: bytes) -> Response:
+        if len(app.calls) == held:
+            started.set()
+            await release.wait()
+        return await replies(body)
+
+    app = App(answer)
+    async with serve(app.asgi(), app.port), engine_calling(engine_db, engine_port, app.url) as h:
+        try:
+            event_id = await h.send("t/call")
+            await asyncio.wait_for(started.wait(), 10)
+            await h.send("t/cancel")
+            run = await h.finished_run(event_id)
+        finally:
+            release.set()
+        await h.settle(lambda: _answered(h, app, held))
+        memos = await h.engine.store.memos(run["run_id"])
+        ended = (await h.runs(event_id))[0]
+        async with h.engine.store.engine.connect() as conn:
+            pauses = (await conn.execute(select(schema.pauses))).all()
+
+    assert run["status"] == ended["status"] == "Cancelled"
+    assert [m.id for m in memos] == ["s1"][: held - 1]
+    assert pauses == []
+    assert len(app.calls) == held
+
+
+async def _answered(h: Harness, app: App, calls: int) -> bool | None:
+    """True once the app has had `calls` calls, the engine runs none and no job is left."""
+    if len(app.calls) < calls or h.engine.working:
+        return None
+    async with h.engine.store.engine.connect() as conn:
+        return None if (await conn.execute(select(schema.jobs.c.id))).first() else True
