@@ -61,12 +61,13 @@ class App:
         return Starlette(routes=[Route("/api/inngest", endpoint, methods=["POST"])])
 
 
-def _function(url: str) -> FunctionDef:
+def _function(url: str, extra: dict[str, Any]) -> FunctionDef:
     config = {
         "id": "t-call",
         "triggers": [{"event": "t/call"}],
         "cancel": [{"event": "t/cancel"}],
         "steps": {"step": {"runtime": {"url": url}, "retries": {"attempts": 1}}},
+        **extra,
     }
     return FunctionDef.parse("t", config)
 
@@ -79,9 +80,10 @@ async def engine_calling(
     *,
     signing_key: str | None = None,
     call_timeout: float = 300.0,
+    config: dict[str, Any] | None = None,
 ) -> AsyncIterator[Harness]:
     """An engine whose one function, retried once and cancelled by `t/cancel`, is served at
-    `url`."""
+    `url`; `config` adds to its registration."""
     clock = ManualClock()
     engine = Engine(
         database_url=engine_db, signing_key=signing_key, clock=clock, call_timeout=call_timeout
@@ -89,7 +91,7 @@ async def engine_calling(
     async with serve(engine.asgi, engine_port), httpx.AsyncClient(timeout=30) as http:
         await engine.start()
         try:
-            await engine.register("t", [_function(url)])
+            await engine.register("t", [_function(url, config or {})])
             yield Harness(
                 engine=engine,
                 clock=clock,

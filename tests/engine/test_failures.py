@@ -21,6 +21,7 @@ from tests.engine.stand_in_app import (
     App,
     engine_calling,
     plain,
+    script,
     signed,
 )
 from workflows.engine import schema
@@ -141,7 +142,7 @@ async def _fails_after_a_retry(h: Harness) -> dict[str, object]:
     assert (await h.runs(event_id))[0]["status"] == "Running"
     h.clock.advance(1)
     run = await h.finished_run(event_id)
-    assert run["status"] == "Failed"
+    assert (run["status"], run["ended_at"]) == ("Failed", h.clock.now())
     error = run["output"]
     assert isinstance(error, dict)
     return error
@@ -255,3 +256,23 @@ async def test_a_reply_that_breaks_the_protocol_is_retried_then_fails_the_run(
 
     assert len(app.calls) == 2
     assert error == {"name": "ProtocolError", "message": "a 206 reply must carry a list of ops"}
+
+
+async def test_a_step_error_on_the_last_attempt_becomes_the_steps_error(
+    engine_db: str, engine_port: int
+) -> None:
+    error = {"name": "RuntimeError", "message": "still broken"}
+    step_error = {"op": "StepError", "id": "s1", "name": "flaky", "error": error}
+    app = App(script((206, [step_error]), (206, [step_error]), (200, "handled")))
+    async with serve(app.asgi(), app.port), engine_calling(engine_db, engine_port, app.url) as h:
+        event_id = await h.send("t/call")
+        await h.settle(lambda: pending_job(h, "call", future=True))
+        h.clock.advance(1)
+        run = await h.finished_run(event_id)
+        memos = await h.engine.store.memos(run["run_id"])
+
+    assert (run["status"], run["output"]) == ("Completed", "handled")
+    assert [(m.id, m.op, m.memo) for m in memos] == [("s1", "StepError", {"error": error})]
+    sent = [call.json for call in app.calls]
+    assert [body["ctx"]["attempt"] for body in sent] == [0, 1, 0]
+    assert sent[2]["steps"] == {"s1": {"error": error}}

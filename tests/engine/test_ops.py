@@ -4,6 +4,7 @@ app, as a stand-in app sees it."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import pytest
@@ -213,6 +214,7 @@ async def test_the_timeline_names_a_sleep_and_shows_when_it_ends(suite: Suite) -
     await h.finished_run(event_id)
     steps = (await _timeline(h, run["run_id"]))["steps"]
     assert sorted((s["name"], s["op"]) for s in steps) == [("nap", "Sleep"), ("wake", "StepRun")]
+    assert {s["name"]: s["at"] for s in steps}["nap"] == h.clock.now()
 
 
 async def test_the_timeline_shows_when_a_wait_expires(suite: Suite) -> None:
@@ -271,9 +273,10 @@ async def test_each_call_carries_the_steps_so_far_and_its_own_attempt(
         memos = await h.engine.store.memos(run["run_id"])
 
     assert (run["status"], run["output"]) == ("Completed", {"total": 3})
-    assert [(m.id, m.name, m.op, m.memo) for m in memos] == [
-        ("s1", "First", "StepRun", {"data": 1}),
-        ("s2", "second", "StepRun", {"data": 2}),
+    assert run["ended_at"] == h.clock.now()
+    assert [(m.id, m.name, m.op, m.memo, m.at) for m in memos] == [
+        ("s1", "First", "StepRun", {"data": 1}, h.clock.now()),
+        ("s2", "second", "StepRun", {"data": 2}, h.clock.now()),
     ]
     sent = [call.json for call in app.calls]
     assert [call.query for call in app.calls] == [{"fnId": "t-call", "stepId": "step"}] * 4
@@ -301,17 +304,25 @@ async def test_each_call_carries_the_steps_so_far_and_its_own_attempt(
     assert jobs_during_third_call == [("call", "step", 0, True)]
 
 
+# A wait is registered at once, so a late one would outlive its run.
+_WAIT = {"op": "WaitForEvent", "id": "w", "name": "t/go", "opts": {"timeout": "1h"}}
+
+
 @pytest.mark.parametrize(
     ("held", "reply"),
     [
-        # A wait is registered at once, beside nothing else.
-        (1, {"op": "WaitForEvent", "id": "w", "name": "t/go", "opts": {"timeout": "1h"}}),
+        (1, _WAIT),
+        (2, _WAIT),
         (2, _step_run("s2", 2, name="second")),
     ],
-    ids=["wait-on-the-first-call", "step-after-a-step"],
+    ids=["wait-on-the-first-call", "wait-after-a-step", "step-after-a-step"],
 )
 async def test_what_a_call_answers_after_its_run_was_cancelled_is_not_carried_out(
-    engine_db: str, engine_port: int, held: int, reply: dict[str, object]
+    engine_db: str,
+    engine_port: int,
+    held: int,
+    reply: dict[str, object],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     started, release = asyncio.Event(), asyncio.Event()
     replies = script(*[(206, [_step_run("s1", 1)])][: held - 1], (206, [reply]), (200, "late"))
@@ -341,6 +352,7 @@ async def test_what_a_call_answers_after_its_run_was_cancelled_is_not_carried_ou
     assert [m.id for m in memos] == ["s1"][: held - 1]
     assert pauses == []
     assert len(app.calls) == held
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]  # no job failed
 
 
 async def _answered(h: Harness, app: App, calls: int) -> bool | None:
@@ -349,3 +361,21 @@ async def _answered(h: Harness, app: App, calls: int) -> bool | None:
         return None
     async with h.engine.store.engine.connect() as conn:
         return None if (await conn.execute(select(schema.jobs.c.id))).first() else True
+
+
+async def test_a_batched_runs_calls_carry_every_event_of_the_batch(
+    engine_db: str, engine_port: int
+) -> None:
+    app = App(script((200, "batched")))
+    batch = {"batchEvents": {"maxSize": 2, "timeout": "60s"}}
+    async with (
+        serve(app.asgi(), app.port),
+        engine_calling(engine_db, engine_port, app.url, config=batch) as h,
+    ):
+        event_ids = await h.send_events([{"name": "t/call", "data": {"n": n}} for n in (1, 2)])
+        run = await h.finished_run(event_ids[0])
+
+    assert run["output"] == "batched"
+    [body] = [call.json for call in app.calls]
+    assert [event["id"] for event in body["events"]] == event_ids
+    assert body["event"]["id"] == event_ids[0]
