@@ -4,6 +4,7 @@ app, as a stand-in app sees it."""
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 from typing import Any
 
@@ -379,3 +380,63 @@ async def test_a_batched_runs_calls_carry_every_event_of_the_batch(
     [body] = [call.json for call in app.calls]
     assert [event["id"] for event in body["events"]] == event_ids
     assert body["event"]["id"] == event_ids[0]
+
+
+async def test_timers_in_a_parallel_group_wait_for_the_step_beside_them(
+    engine_db: str, engine_port: int
+) -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+    replies = script((200, "after the group"))
+
+    async def answer(body: bytes) -> Response:
+        if len(app.calls) == 1:
+            return await group(body)
+        if len(app.calls) == 2:  # the planned step: it ends only when told
+            started.set()
+            await release.wait()
+            return await script((206, [_step_run("work", "worked")]))(body)
+        return await replies(body)
+
+    app = App(answer)
+    async with serve(app.asgi(), app.port), engine_calling(engine_db, engine_port, app.url) as h:
+        start = h.clock.now()
+        group = script(
+            (
+                206,
+                [
+                    {"op": "StepPlanned", "id": "work", "name": "work"},
+                    {"op": "Sleep", "id": "nap-1", "name": _iso(start + 3600)},
+                    {"op": "Sleep", "id": "nap-2", "name": _iso(start + 7200)},
+                ],
+            )
+        )
+        try:
+            event_id = await h.send("t/call")
+            await asyncio.wait_for(started.wait(), 10)
+            for nap in ("nap-1", "nap-2"):
+                h.clock.advance(3600)
+                await h.settle(lambda nap=nap: _timer_done(h, nap))  # type: ignore[misc]
+                # The step beside the timers runs still: the function is not called yet.
+                assert len(app.calls) == 2
+        finally:
+            release.set()
+        run = await h.finished_run(event_id)
+
+    assert run["output"] == "after the group"
+    assert [call.query["stepId"] for call in app.calls] == ["step", "work", "step"]
+    assert app.calls[1].json["ctx"]["disable_immediate_execution"] is True
+    assert app.calls[2].json["steps"] == {"work": {"data": "worked"}, "nap-1": None, "nap-2": None}
+
+
+def _iso(at: float) -> str:
+    return datetime.datetime.fromtimestamp(at, datetime.UTC).isoformat()
+
+
+async def _timer_done(h: Harness, step_id: str) -> bool | None:
+    """True once the timer's step is recorded and its job gone: the held call's is the only one
+    due."""
+    due = select(schema.jobs.c.target).where(schema.jobs.c.available_at <= h.clock.now())
+    async with h.engine.store.engine.connect() as conn:
+        recorded = (await conn.execute(select(schema.steps.c.id))).scalars().all()
+        jobs = (await conn.execute(due)).scalars().all()
+    return True if step_id in recorded and jobs == ["work"] else None
