@@ -382,7 +382,7 @@ async def test_a_batched_runs_calls_carry_every_event_of_the_batch(
     assert body["event"]["id"] == event_ids[0]
 
 
-async def test_timers_in_a_parallel_group_wait_for_the_step_beside_them(
+async def test_timers_and_a_failed_invoke_in_a_parallel_group_wait_for_the_step_beside_them(
     engine_db: str, engine_port: int
 ) -> None:
     started, release = asyncio.Event(), asyncio.Event()
@@ -407,6 +407,8 @@ async def test_timers_in_a_parallel_group_wait_for_the_step_beside_them(
                     {"op": "StepPlanned", "id": "work", "name": "work"},
                     {"op": "Sleep", "id": "nap-1", "name": _iso(start + 3600)},
                     {"op": "Sleep", "id": "nap-2", "name": _iso(start + 7200)},
+                    # fails at once: no such function
+                    {"op": "InvokeFunction", "id": "invoke", "opts": {"function_id": "t-none"}},
                 ],
             )
         )
@@ -414,7 +416,7 @@ async def test_timers_in_a_parallel_group_wait_for_the_step_beside_them(
             event_id = await h.send("t/call")
             await asyncio.wait_for(started.wait(), 10)
             for nap in ("nap-1", "nap-2"):
-                h.clock.advance(3600)
+                h.clock.advance(3600 + 1)  # past the time the ISO text rounds to
                 await h.settle(lambda nap=nap: _timer_done(h, nap))  # type: ignore[misc]
                 # The step beside the timers runs still: the function is not called yet.
                 assert len(app.calls) == 2
@@ -425,7 +427,12 @@ async def test_timers_in_a_parallel_group_wait_for_the_step_beside_them(
     assert run["output"] == "after the group"
     assert [call.query["stepId"] for call in app.calls] == ["step", "work", "step"]
     assert app.calls[1].json["ctx"]["disable_immediate_execution"] is True
-    assert app.calls[2].json["steps"] == {"work": {"data": "worked"}, "nap-1": None, "nap-2": None}
+    assert app.calls[2].json["steps"] == {
+        "work": {"data": "worked"},
+        "nap-1": None,
+        "nap-2": None,
+        "invoke": {"error": {"name": "FunctionNotFound", "message": "t-none"}},
+    }
 
 
 def _iso(at: float) -> str:
