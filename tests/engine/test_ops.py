@@ -254,7 +254,8 @@ async def test_each_call_carries_the_steps_so_far_and_its_own_attempt(
     replies = script(
         (500, {"name": "Error", "message": "flaky"}),
         (206, [_step_run("s1", 1, name="first", displayName="First")]),
-        (206, [_step_run("s2", 2, name="second")]),
+        # A result beside an op that ends at once: an invoke of a function nobody serves.
+        (206, [_step_run("s2", 2, name="second"), _INVOKE_NONE]),
         (200, {"total": 3}),
     )
 
@@ -263,6 +264,7 @@ async def test_each_call_carries_the_steps_so_far_and_its_own_attempt(
             async with h.engine.store.engine.connect() as conn:
                 rows = (await conn.execute(select(schema.jobs))).all()
             jobs_during_third_call.extend((r.kind, r.target, r.attempt, r.immediate) for r in rows)
+            h.clock.advance(1)  # the second step ends a second after the first
         return await replies(body)
 
     app = App(answer)
@@ -275,8 +277,9 @@ async def test_each_call_carries_the_steps_so_far_and_its_own_attempt(
 
     assert (run["status"], run["output"]) == ("Completed", {"total": 3})
     assert run["ended_at"] == h.clock.now()
-    assert [(m.id, m.name, m.op, m.memo, m.at) for m in memos] == [
-        ("s1", "First", "StepRun", {"data": 1}, h.clock.now()),
+    assert sorted((m.id, m.name, m.op, m.memo, m.at) for m in memos) == [
+        ("invoke", "Call none", "InvokeFunction", _NOT_FOUND, h.clock.now()),
+        ("s1", "First", "StepRun", {"data": 1}, h.clock.now() - 1),
         ("s2", "second", "StepRun", {"data": 2}, h.clock.now()),
     ]
     sent = [call.json for call in app.calls]
@@ -285,14 +288,20 @@ async def test_each_call_carries_the_steps_so_far_and_its_own_attempt(
         {},
         {},
         {"s1": {"data": 1}},
-        {"s1": {"data": 1}, "s2": {"data": 2}},
+        {"s1": {"data": 1}, "s2": {"data": 2}, "invoke": _NOT_FOUND},
     ]
-    assert [body["ctx"]["stack"] for body in sent] == [
+    assert [body["ctx"]["stack"] for body in sent[:3]] == [
         {"stack": [], "current": 0},
         {"stack": [], "current": 0},
         {"stack": ["s1"], "current": 1},
-        {"stack": ["s1", "s2"], "current": 2},
     ]
+    # In the order the steps ended; the two that ended together in either order.
+    last = sent[3]["ctx"]["stack"]
+    assert (last["stack"][0], sorted(last["stack"][1:]), last["current"]) == (
+        "s1",
+        ["invoke", "s2"],
+        3,
+    )
     # The retry is attempt 1; a step that ends starts the next one's attempts afresh.
     assert [body["ctx"]["attempt"] for body in sent] == [0, 1, 0, 0]
     for body in sent:
@@ -305,6 +314,14 @@ async def test_each_call_carries_the_steps_so_far_and_its_own_attempt(
     assert jobs_during_third_call == [("call", "step", 0, True)]
 
 
+_INVOKE_NONE = {
+    "op": "InvokeFunction",
+    "id": "invoke",
+    "name": "call-none",
+    "displayName": "Call none",
+    "opts": {"function_id": "t-none"},
+}
+_NOT_FOUND = {"error": {"name": "FunctionNotFound", "message": "t-none"}}
 # A wait is registered at once, so a late one would outlive its run.
 _WAIT = {"op": "WaitForEvent", "id": "w", "name": "t/go", "opts": {"timeout": "1h"}}
 
@@ -407,8 +424,7 @@ async def test_timers_and_a_failed_invoke_in_a_parallel_group_wait_for_the_step_
                     {"op": "StepPlanned", "id": "work", "name": "work"},
                     {"op": "Sleep", "id": "nap-1", "name": _iso(start + 3600)},
                     {"op": "Sleep", "id": "nap-2", "name": _iso(start + 7200)},
-                    # fails at once: no such function
-                    {"op": "InvokeFunction", "id": "invoke", "opts": {"function_id": "t-none"}},
+                    _INVOKE_NONE,  # fails at once
                 ],
             )
         )
@@ -431,7 +447,7 @@ async def test_timers_and_a_failed_invoke_in_a_parallel_group_wait_for_the_step_
         "work": {"data": "worked"},
         "nap-1": None,
         "nap-2": None,
-        "invoke": {"error": {"name": "FunctionNotFound", "message": "t-none"}},
+        "invoke": _NOT_FOUND,
     }
 
 
