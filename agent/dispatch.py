@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from anthropic.types import ToolUseBlock
 from pydantic import ValidationError
 
 from agent.actions import MUTATING_TOOLS, PARAMS_BY_TOOL, ProposedAction
@@ -13,6 +12,9 @@ from agent.context import ConversationContext
 from agent.lookups import run_lookup
 from agent.result import ToolCall
 from agent.tools import READ_ONLY_TOOLS
+
+if TYPE_CHECKING:
+    from anthropic.types import ToolUseBlock
 
 RECORDED = (
     "Recorded as a proposal for review. It has NOT been carried out: the company's rules and a "

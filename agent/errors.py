@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-import anthropic
+import contextlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import anthropic
 
 
 class AgentError(Exception):
@@ -37,8 +42,23 @@ def _retry_after(exc: anthropic.APIStatusError) -> float | None:
         return None
 
 
-def translate_sdk_error(exc: anthropic.AnthropicError) -> AgentError:
-    """Map an exception from the Anthropic SDK to the agent's own hierarchy."""
+@contextlib.contextmanager
+def sdk_errors_translated() -> Iterator[None]:
+    """Raise an error of the Anthropic SDK from the body as the agent's own."""
+    try:
+        yield
+    except Exception as exc:
+        translated = _translated(exc)
+        if translated is None:
+            raise
+        raise translated from exc
+
+
+def _translated(exc: Exception) -> AgentError | None:
+    """The agent's error for an exception of the Anthropic SDK; None for any other exception."""
+    # Already loaded when its client raised: imported here, the agent starts without the SDK.
+    import anthropic
+
     if isinstance(exc, anthropic.APIStatusError):
         message = f"model API answered {exc.status_code}: {exc.api_message or exc.message}"
         if exc.status_code >= 500 or exc.status_code in _TRANSIENT_STATUSES:
@@ -46,4 +66,6 @@ def translate_sdk_error(exc: anthropic.AnthropicError) -> AgentError:
         return ModelRefused(message)
     if isinstance(exc, anthropic.APIConnectionError | anthropic.APIResponseValidationError):
         return ModelUnavailable(f"model API unreachable or garbled: {exc}")
-    return ModelRefused(f"model client failed: {exc}")
+    if isinstance(exc, anthropic.AnthropicError):
+        return ModelRefused(f"model client failed: {exc}")
+    return None

@@ -10,26 +10,20 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from typing import Any, cast
-
-import anthropic
-from anthropic.types import (
-    CacheControlEphemeralParam,
-    Message,
-    MessageParam,
-    TextBlockParam,
-    ToolUseBlock,
-)
+from typing import TYPE_CHECKING, Any, cast
 
 from agent.actions import ProposedAction
 from agent.client import ModelClient
 from agent.context import ConversationContext
 from agent.dispatch import dispatch_tool_use, tool_result_block
-from agent.errors import ModelRefused, translate_sdk_error
+from agent.errors import ModelRefused, sdk_errors_translated
 from agent.pricing import TokenUsage, estimate_cost_usd
 from agent.prompts import SYSTEM_PROMPT, knowledge_block, render_conversation
 from agent.result import AgentResult, AgentState, ToolCall, split_final_text
 from agent.tools import tool_definitions
+
+if TYPE_CHECKING:
+    from anthropic.types import CacheControlEphemeralParam, Message, MessageParam, TextBlockParam
 
 logger = logging.getLogger(__name__)
 
@@ -88,16 +82,14 @@ async def call_model(
     max_tokens: int = DEFAULT_MAX_TOKENS,
 ) -> Message:
     """One Messages API call for the current transcript; SDK errors become AgentErrors."""
-    try:
+    with sdk_errors_translated():
         return await model_client.messages.create(
             model=model,
             max_tokens=max_tokens,
             system=system_blocks(system_prompt, knowledge),
             tools=tool_definitions(),
-            messages=cast(list[MessageParam], with_transcript_breakpoint(state.transcript)),
+            messages=cast("list[MessageParam]", with_transcript_breakpoint(state.transcript)),
         )
-    except anthropic.AnthropicError as exc:
-        raise translate_sdk_error(exc) from exc
 
 
 def _usage(response: Message) -> TokenUsage:
@@ -133,7 +125,7 @@ def apply_response(
         {"role": "assistant", "content": [_block_param(b) for b in response.content]}
     )
     text = "\n".join(b.text for b in response.content if b.type == "text").strip()
-    tool_uses = [b for b in response.content if isinstance(b, ToolUseBlock)]
+    tool_uses = [b for b in response.content if b.type == "tool_use"]
     if response.stop_reason == "max_tokens":
         new.finished, new.final_text = "truncated", text
         return new

@@ -13,9 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
-
-from anthropic.types import Message, MessageParam
+from typing import TYPE_CHECKING, Any
 
 from agent.injection import before_forged_tag
 from agent.intents import Intent, classify, transfer_target, withdraws
@@ -23,6 +21,9 @@ from agent.offline_replies import plan_for
 from agent.redraft import is_check_turn, is_decision_turn
 from agent.tools import READ_ONLY_TOOLS
 from agent.triage_model import TRIAGE_TOOL, leaning_in
+
+if TYPE_CHECKING:
+    from anthropic.types import Message, MessageParam
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,10 @@ def _unanswered_customer_messages(conversation: Mapping[str, Any]) -> list[str]:
 
 
 def _message(turn: int, content: list[dict[str, Any]], *, stop_reason: str) -> Message:
+    """The SDK's own message type, so the loop reads the offline model's answers like the API's."""
+    # Imported on the first answer rather than with the agent: the SDK takes seconds to import.
+    from anthropic.types import Message
+
     return Message.model_validate(
         {
             "id": f"msg_offline_{turn}",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from anthropic.types import ToolParam
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from anthropic.types import ToolParam
 
 READ_ONLY_TOOLS = frozenset(
     {"lookup_user", "list_purchases", "read_conversation", "search_knowledge"}
@@ -88,6 +91,6 @@ _MUTATING: list[ToolParam] = [
 
 def tool_definitions() -> list[ToolParam]:
     """Every tool, with the prompt-cache breakpoint on the last one so the list is cached."""
-    tools: list[ToolParam] = [ToolParam(**tool) for tool in [*_READ_ONLY, *_MUTATING]]
+    tools = [tool.copy() for tool in [*_READ_ONLY, *_MUTATING]]
     tools[-1]["cache_control"] = {"type": "ephemeral"}
     return tools

@@ -7,16 +7,17 @@ so the offline model (which has no judgement of its own) answers with it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from html import escape, unescape
 from typing import TYPE_CHECKING, Any, cast
 
-import anthropic
-from anthropic.types import MessageParam, ToolParam, ToolUseBlock
-
-from agent.errors import translate_sdk_error
+from agent.errors import sdk_errors_translated
 from agent.triage import TRIAGE_KINDS, InboundMessage, Triage, TriageKind, TriageSettings
 
-if TYPE_CHECKING:  # the client module builds the offline model, which answers triage too
+if TYPE_CHECKING:
+    from anthropic.types import ContentBlock, MessageParam, ToolParam
+
+    # The client module builds the offline model, which answers triage too.
     from agent.client import ModelClient
 
 TRIAGE_TOOL = "record_triage"
@@ -72,10 +73,10 @@ def leaning_in(request: str) -> tuple[TriageKind, str] | None:
     return cast(TriageKind, found.group(1)), unescape(found.group(2))
 
 
-def read_answer(content: list[Any], leaning: Triage) -> Triage:
+def read_answer(content: Sequence[ContentBlock], leaning: Triage) -> Triage:
     """The model's tool answer as a Triage; anything malformed keeps the rules' leaning."""
     for block in content:
-        if isinstance(block, ToolUseBlock) and block.name == TRIAGE_TOOL:
+        if block.type == "tool_use" and block.name == TRIAGE_TOOL:
             answer = cast(dict[str, Any], block.input)
             kind, reason = answer.get("kind"), answer.get("reason")
             if kind in TRIAGE_KINDS and isinstance(reason, str):
@@ -98,7 +99,7 @@ async def settle(
         "role": "user",
         "content": triage_request(message, leaning, settings),
     }
-    try:
+    with sdk_errors_translated():
         response = await model_client.messages.create(
             model=model,
             max_tokens=TRIAGE_MAX_TOKENS,
@@ -107,6 +108,4 @@ async def settle(
             tool_choice={"type": "tool", "name": TRIAGE_TOOL},
             messages=[request],
         )
-    except anthropic.AnthropicError as exc:
-        raise translate_sdk_error(exc) from exc
-    return read_answer(list(response.content), leaning)
+    return read_answer(response.content, leaning)

@@ -31,6 +31,7 @@ import fastapi
 import httpx
 import inngest
 import inngest.fast_api
+import uvloop
 from inngest.experimental import mocked
 
 from bench.completions import Completions
@@ -229,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
                 )
         return results
 
-    results = asyncio.run(engines())
+    results = uvloop.run(engines())  # the loop `serve` runs on
     command = shlex.join(["python", "bench/engine.py", *sys.argv[1:]])
     print(report(command, args.runs, args.concurrency, mock, results))
 

@@ -26,6 +26,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import uvloop
+
 from bench.completions import Completions
 from tests.engine.databases import scratch_database
 from tests.flow.stack import Stack, running_stack, stack_settings
@@ -118,7 +120,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100)
     parser.add_argument("--postgres", help="also measure on this PostgreSQL server")
     args = parser.parse_args()
-    asyncio.run(bench(args.messages, args.postgres))
+    uvloop.run(bench(args.messages, args.postgres))  # the loop `serve` runs on
 
 
 if __name__ == "__main__":

@@ -7,11 +7,14 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from typing import Any
 
 import uvicorn
+import uvloop
 from starlette.types import ASGIApp
 
+from agent.client import load_model_sdk
 from console.app import create_app
 from console.log_format import uvicorn_log_config
 from workflows.client import create_inngest_client
@@ -24,6 +27,12 @@ from workflows.store import create_engine, session_factory, upgrade_database
 from workflows.store.users import list_users
 
 log = logging.getLogger("support_agent.serve")
+
+
+def run_server(main: Coroutine[Any, Any, None]) -> None:
+    """Run a server on uvloop, as uvicorn does when it owns the loop: the event loop is a large
+    share of what a workflow step costs (`bench/engine.py`)."""
+    uvloop.run(main)
 
 
 class _Server(uvicorn.Server):
@@ -47,9 +56,13 @@ async def serve(settings: Settings, *, migrate: bool = True) -> None:
         await _seed_demo_app(settings)
     await _show_the_way_in(settings)
     if not settings.embedded_engine:
-        await serve_together(
-            [_config(create_app(settings), settings.host, settings.port, settings)]
-        )
+        warm = asyncio.create_task(_load_model_sdk(settings), name="load-model-sdk")
+        try:
+            await serve_together(
+                [_config(create_app(settings), settings.host, settings.port, settings)]
+            )
+        finally:
+            warm.cancel()
         return
     async with running_engine(settings) as engine:
         # Until the engine has the app's functions, the app refuses work and says not ready.
@@ -58,17 +71,26 @@ async def serve(settings: Settings, *, migrate: bool = True) -> None:
             _config(app, settings.host, settings.port, settings),
             _config(engine.asgi, settings.engine_host, settings.engine_port, settings),
         ]
-        announce = asyncio.create_task(_announce_ready(engine, started), name="announce-ready")
+        announce = asyncio.create_task(
+            _announce_ready(engine, started, settings), name="announce-ready"
+        )
         try:
             await serve_together(configs)
         finally:
             announce.cancel()
 
 
-async def _announce_ready(engine: Engine, started: float) -> None:
+async def _announce_ready(engine: Engine, started: float, settings: Settings) -> None:
     await engine.synced.wait()
     elapsed = time.monotonic() - started
     log.info("ready %.2fs after start: %d functions registered", elapsed, len(engine.functions))
+    await _load_model_sdk(settings)
+
+
+async def _load_model_sdk(settings: Settings) -> None:
+    """With a model key, load the model's SDK beside the running server, not at its first call."""
+    if settings.anthropic_api_key:
+        await asyncio.to_thread(load_model_sdk)
 
 
 async def _show_the_way_in(settings: Settings) -> None:

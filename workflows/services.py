@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from agent.client import ModelClient, make_model_client
+from agent.client import ModelClient, ModelClientOnFirstUse
 from workflows.config import Settings
 from workflows.integrations.apps import AppIntegration
 from workflows.integrations.cards import ApprovalCards
@@ -78,12 +78,11 @@ def build_services(
         inbox = FrontInbox(front)
     else:
         inbox = LocalInbox(sessions)
-    model_client = make_model_client(
+    model_client = ModelClientOnFirstUse(
         api_key=settings.anthropic_api_key, base_url=settings.anthropic_base_url
     )
+    closers.append(model_client.close)
     cards = slack_cards_for(settings)
-    if hasattr(model_client, "close"):
-        closers.append(model_client.close)
     return Services(
         settings=settings,
         sessions=sessions,

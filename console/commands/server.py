@@ -13,16 +13,17 @@ from workflows.store import current_revision, upgrade_database
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> int:
+    from console.serving import run_server
     from console.serving import serve as serve_all  # the engine, only for what runs it
 
-    asyncio.run(serve_all(settings, migrate=args.migrate))
+    run_server(serve_all(settings, migrate=args.migrate))
     return 0
 
 
 def engine(settings: Settings, _args: argparse.Namespace) -> int:
-    from console.serving import serve_engine
+    from console.serving import run_server, serve_engine
 
-    asyncio.run(serve_engine(settings))
+    run_server(serve_engine(settings))
     return 0
 
 

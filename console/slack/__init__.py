@@ -3,6 +3,5 @@
 from __future__ import annotations
 
 from console.slack.handler import create_slack_handler, slack_interactions
-from console.slack.interactions import register
 
-__all__ = ["create_slack_handler", "register", "slack_interactions"]
+__all__ = ["create_slack_handler", "slack_interactions"]

@@ -5,18 +5,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-import inngest
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
-from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from console.slack.interactions import register
 from console.slack.signature import verify_slack_signature
-from workflows.config import Settings
-from workflows.services import Services
+
+if TYPE_CHECKING:
+    import inngest
+    from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+
+    from workflows.config import Settings
+    from workflows.services import Services
 
 NOT_CONFIGURED = (
     "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET. "
@@ -31,6 +32,13 @@ def create_slack_handler(
     """The Bolt handler when a bot token and a signing secret are set, else None."""
     if not (settings.slack_bot_token and settings.slack_signing_secret):
         return None
+    # Bolt and our listeners are imported only when Slack is configured: a tenth of a second.
+    from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from console.slack.interactions import register
+
     base = settings.slack_api_url
     web = AsyncWebClient(
         token=settings.slack_bot_token, base_url=base if base.endswith("/") else base + "/"

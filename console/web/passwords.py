@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
-# Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
-_DECOY_HASH = _hasher.hash("decoy password that matches nothing")
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    """Verified against when the email is unknown, so a wrong email costs as long as a wrong
+    password. Made on the first check rather than at import: a hash takes a tenth of a second."""
+    return _hasher.hash("decoy password that matches nothing")
 
 
 class WeakPassword(ValueError):
@@ -25,8 +32,9 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when the password matches; None stands for an unknown user and never matches."""
+    decoy = _decoy_hash()  # made on the first check of either kind, so both cost the same
     try:
-        _hasher.verify(password_hash or _DECOY_HASH, password)
+        _hasher.verify(password_hash or decoy, password)
     except (VerificationError, InvalidHashError):
         return False
     return password_hash is not None

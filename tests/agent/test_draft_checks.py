@@ -121,3 +121,59 @@ def test_a_product_may_be_spelled_licence_or_license() -> None:
     )
 
     assert check_draft("Your Team license is ready to move.", context=context) == []
+
+
+def test_a_quote_of_the_system_prompt_is_reported_with_its_words_even_at_the_very_end() -> None:
+    found = check_draft("You write reply drafts that a teammate reviews", context=CONTEXT)
+
+    assert found == [
+        Violation(check="system_prompt", detail="you write reply drafts that a teammate reviews")
+    ]
+
+
+def test_an_impossible_date_does_not_hide_an_invented_one_after_it() -> None:
+    found = check_draft(
+        "We have no order on 2026-02-30; the one we have is from 2026-01-02.", context=CONTEXT
+    )
+
+    assert found == [Violation(check="unknown_date", detail="2026-01-02")]
+
+
+def test_a_known_link_may_end_a_sentence_and_a_link_that_extends_one_is_from_nowhere() -> None:
+    context = conversation(
+        "How do I get my data out?",
+        knowledge="Sign in at https://app.example/login and open https://app.example/export/XLS",
+    )
+
+    assert check_draft("Sign in at https://app.example/login.", context=context) == []
+    assert check_draft("Open https://app.example/export/XLSX.", context=context) == [
+        Violation(check="unknown_url", detail="https://app.example/export/XLSX.")
+    ]
+
+
+def test_a_banned_phrase_the_reply_does_not_use_is_not_reported() -> None:
+    assert checks(GOOD, banned_phrases=["at your earliest convenience"]) == []
+
+
+def test_what_the_subject_names_may_be_quoted() -> None:
+    context = conversation("Can I move it to a colleague?").model_copy(
+        update={"subject": "Moving my Acme Studio licence"}
+    )
+
+    assert check_draft("Your Acme Studio licence can move once.", context=context) == []
+
+
+def test_the_sum_already_refunded_on_a_purchase_may_be_quoted() -> None:
+    context = conversation(
+        "How much is left?",
+        purchases=[purchase("pur_part", amount_cents=10000, refunded_cents=2500)],
+    )
+    reply = "Of the $100.00 you paid, $75.00 is left after an earlier $25.00 refund."
+
+    assert check_draft(reply, context=context) == []
+
+
+def test_a_date_ending_an_earlier_message_of_the_customer_may_be_quoted() -> None:
+    context = conversation("I was charged on 2026-02-20", "Any news?", purchases=[])
+
+    assert check_draft("The charge on 2026-02-20 is one we can look into.", context=context) == []

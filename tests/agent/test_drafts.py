@@ -18,7 +18,7 @@ from agent.drafts import (
 )
 from agent.pricing import TokenUsage
 from agent.result import AgentResult
-from tests.agent.factories import conversation
+from tests.agent.factories import PURCHASES, conversation, purchase
 
 CONTEXT = conversation("help")
 ACTIONS: dict[str, dict[str, Any]] = {
@@ -171,3 +171,46 @@ def test_an_edited_transfer_names_the_address_it_went_to() -> None:
 
     assert "moved to cy@example.com" in draft
     assert "bo@example.com" not in draft
+
+
+SYNC = purchase("pur_sync", amount_cents=900, product="Sync add-on").model_copy(
+    update={"currency": "eur"}
+)
+SYNC_REFUND = {"purchase_id": "pur_sync", "amount_cents": 900, "reason": "asked"}
+TWO_PURCHASES = conversation(
+    "Refund the Sync add-on and the Pro plan.", purchases=[SYNC, *PURCHASES]
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["Your Sync add-on is all set.", "The €9.00 is on its way back to you."],
+    ids=["product", "amount-in-its-currency"],
+)
+def test_a_true_sentence_naming_what_ran_is_kept_while_another_action_waits(body: str) -> None:
+    sync = action("refund_purchase", SYNC_REFUND)
+    pro = action("refund_purchase", tool_use_id="t2")  # pur_new, the Pro plan
+
+    draft = compose_draft(
+        result(body, sync, pro), {"t1": ActionOutcome(status="executed")}, context=TWO_PURCHASES
+    )
+
+    assert body in draft
+    assert NEUTRAL_OPENING not in draft
+    assert "Our team is reviewing your refund request for Pro plan ($49.00)" in draft
+
+
+def test_a_sentence_saying_the_amount_names_no_action_whose_sum_is_unknown() -> None:
+    # The waiting transfer has no sum: "the amount" in a sentence is not about it.
+    sync = action("refund_purchase", SYNC_REFUND)
+    transfer = action("transfer_license", tool_use_id="t2")
+    body = "The amount for your Sync add-on is on its way."
+
+    draft = compose_draft(
+        result(body, sync, transfer),
+        {"t1": ActionOutcome(status="executed")},
+        context=TWO_PURCHASES,
+    )
+
+    assert body in draft
+    assert NEUTRAL_OPENING not in draft

@@ -87,6 +87,13 @@ def test_the_last_cent_left_on_a_purchase_can_be_refunded() -> None:
             "needs_approval",
             "this app refunds nothing without a human",
         ),
+        # So does a zero money limit: no sum is "more than" a limit that was never set.
+        (
+            AppPolicy(auto_refund_max_cents=0, auto_refund_max_age_days=14),
+            timedelta(0),
+            "needs_approval",
+            "this app refunds nothing without a human",
+        ),
         # A purchase dated in the future is not "recent": someone's clock or data is wrong.
         (AUTO, -timedelta(seconds=1), "needs_approval", "the purchase is dated in the future"),
         (
@@ -96,7 +103,14 @@ def test_the_last_cent_left_on_a_purchase_can_be_refunded() -> None:
             "the purchase is 14 days old, past the app's 14-day automatic refund window",
         ),
     ],
-    ids=["smallest-limits", "bought-this-moment", "no-age-limit", "bought-in-the-future", "old"],
+    ids=[
+        "smallest-limits",
+        "bought-this-moment",
+        "no-age-limit",
+        "no-money-limit",
+        "bought-in-the-future",
+        "old",
+    ],
 )
 def test_an_automatic_refund_needs_both_limits_set_and_both_to_hold(
     policy: AppPolicy, age: timedelta, expected: str, reason: str
@@ -116,6 +130,14 @@ def test_a_refund_past_the_automatic_limit_says_both_sums_in_money() -> None:
     decision = decide(refund("pur_new", 4900), context=context, policy=FIVE_DOLLARS, now=NOW)
 
     assert decision == approval("$49.00 is more than the app's automatic refund limit of $5.00")
+
+
+def test_a_refund_past_the_automatic_limit_names_both_sums_in_the_purchase_currency() -> None:
+    context = conversation("A refund on pur_eur, please.", purchases=[_in("eur", "pur_eur")])
+
+    decision = decide(refund("pur_eur", 4900), context=context, policy=FIVE_DOLLARS, now=NOW)
+
+    assert decision == approval("€49.00 is more than the app's automatic refund limit of €5.00")
 
 
 def test_a_one_cent_refund_is_allowed_and_a_zero_one_is_not() -> None:
@@ -261,6 +283,16 @@ def test_refunds_adding_up_past_the_price_are_refused_with_their_reason() -> Non
     )
     assert decisions[1] == refuse(
         "refunds in this run add up to $9.01, more than the $9.00 left on the purchase"
+    )
+
+
+def test_refunds_adding_up_past_the_price_are_named_in_the_purchase_currency() -> None:
+    decisions = _verdicts(
+        [refund("pur_a", 500), refund("pur_a", 401)],
+        [purchase("pur_a", amount_cents=900).model_copy(update={"currency": "gbp"})],
+    )
+    assert decisions[1] == refuse(
+        "refunds in this run add up to £9.01, more than the £9.00 left on the purchase"
     )
 
 

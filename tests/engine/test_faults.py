@@ -25,7 +25,7 @@ async def test_a_job_that_cannot_be_postponed_backs_off_logging_once_and_recover
     # Queued before the disk went bad; with no function registered, the engine must hold it,
     # which is a write.
     await store.accept_event({"id": "before", "name": "t/steps", "data": {}}, clock.now())
-    await store.engine.dispose()
+    await store.close()
     caplog.set_level(logging.WARNING, logger="workflows.engine")
 
     engine = Engine(database_url=url, clock=clock)

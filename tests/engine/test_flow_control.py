@@ -250,7 +250,7 @@ async def test_a_database_from_before_flow_control_gains_its_table(tmp_path: obj
             names = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
         assert schema.flow_state.name in names
     finally:
-        await store.engine.dispose()
+        await store.close()
 
 
 async def test_a_cancel_event_counts_only_within_the_rules_timeout(suite: Suite) -> None:

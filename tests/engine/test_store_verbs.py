@@ -31,7 +31,7 @@ async def store(engine_db: str) -> AsyncIterator[Store]:
     try:
         yield made
     finally:
-        await made.engine.dispose()
+        await made.close()
 
 
 async def _add_run(store: Store, run_id: str, *, event_id: str = "evt_1", at: float = T0) -> None:
@@ -179,6 +179,40 @@ async def test_a_job_without_a_payload_reads_as_an_empty_one(store: Store) -> No
     [job] = (await store.due_jobs(T0, limit=1, exclude=set())).jobs
 
     assert (job.payload, job.immediate, job.target) == ({}, False, "step")
+
+
+async def test_a_step_result_is_recorded_once_while_its_job_lasts(store: Store) -> None:
+    await _add_run(store, "run_a")
+    [job] = (await store.due_jobs(T0, limit=10, exclude=set())).jobs
+    step = {"run_id": "run_a", "step_id": "charge", "name": "Charge", "op": "StepRun"}
+
+    first = await store.record_step(job.id, **step, memo={"data": {"id": "ch_1"}}, at=T0 + 1)
+    again = await store.record_step(job.id, **step, memo={"data": {"id": "ch_2"}}, at=T0 + 2)
+
+    assert (first, again) == (True, False)
+    [memo] = await store.memos("run_a")
+    assert (memo.id, memo.name, memo.op, memo.memo, memo.at) == (
+        "charge",
+        "Charge",
+        "StepRun",
+        {"data": {"id": "ch_1"}},
+        T0 + 1,
+    )
+    assert [j.id for j in (await store.due_jobs(T0, limit=10, exclude=set())).jobs] == [job.id]
+
+
+async def test_a_step_result_is_not_recorded_once_its_run_ended(store: Store) -> None:
+    await _add_run(store, "run_a")
+    [job] = (await store.due_jobs(T0, limit=10, exclude=set())).jobs
+    async with store.transaction() as conn:
+        await finish_run(conn, "run_a", status="Cancelled", at=T0 + 1)
+
+    recorded = await store.record_step(
+        job.id, run_id="run_a", step_id="charge", name=None, op="StepRun", memo=None, at=T0 + 2
+    )
+
+    assert recorded is False
+    assert await store.memos("run_a") == []
 
 
 async def test_memos_are_kept_per_run_in_the_order_they_were_made(store: Store) -> None:

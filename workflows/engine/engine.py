@@ -134,7 +134,7 @@ class Engine:
         await self._scheduler.stop()
         await self._http.close()
         await self._model_http.aclose()
-        await self.store.engine.dispose()
+        await self.store.close()
 
     async def sync_apps(self) -> None:
         """Ask each app to register its functions (a PUT to its serve URL)."""

@@ -6,16 +6,16 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from sqlalchemy import Row, update
+from sqlalchemy import Row, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from workflows.engine import groups, inference, schema
 from workflows.engine.clock import Clock
 from workflows.engine.flow_control import run_events
+from workflows.engine.hot_runs import RESULT_OPS, HotRun, step_memo
 from workflows.engine.protocol import (
     CallRequest,
     Op,
@@ -34,49 +34,23 @@ from workflows.engine.transport import Transport, TransportError
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 600.0
-# Ops that carry a step's result; the others hand the engine something to do first.
-RESULT_OPS = frozenset({"StepRun", "StepError", "StepFailed"})
 INFER_JOB = "ai-infer"
+# Built once: they run at every step, and building a statement costs more than running it.
+_DISCOVER_NEXT = (
+    update(schema.jobs)
+    .where(schema.jobs.c.id == bindparam("job_id"))
+    .values(target="step", attempt=0, immediate=True, available_at=bindparam("due_at"))
+)
+_RETRY = (
+    update(schema.jobs)
+    .where(schema.jobs.c.id == bindparam("job_id"))
+    .values(attempt=bindparam("next_attempt"), available_at=bindparam("due_at"))
+)
 
 
 def backoff(attempt: int) -> float:
     """Seconds before retry number `attempt + 1`: 1 s doubling, at most ten minutes."""
     return float(min(2.0**attempt, MAX_BACKOFF))
-
-
-def step_memo(op: Op) -> dict[str, Any]:
-    """What a step's result is remembered as, and handed back to the function."""
-    return {"data": op.data} if op.op == "StepRun" else {"error": op.error}
-
-
-@dataclass(frozen=True)
-class HotRun:
-    """A run as one job last committed it, for that job's next call: saves reading the run
-    and its memos back from the database at every step."""
-
-    run: Row[Any]
-    memos: dict[str, Any]  # step id -> memo, in the order the steps ended
-
-    @classmethod
-    def after(cls, run: Row[Any], memos: dict[str, Any], reply: Reply) -> HotRun | None:
-        """The run once `reply` is applied, when this job is the only writer of its memos:
-        the reply carried step results alone and no parallel steps are pending. Otherwise
-        (waits, timers, parallel calls of the same run) the next call reads the database."""
-        if run.planned or reply.kind != "ops":
-            return None
-        results = {}
-        for op in reply.ops:
-            if op.op not in RESULT_OPS or op.id in memos:
-                return None
-            results[op.id] = step_memo(op)
-        return cls(run=run, memos={**memos, **results})
-
-    @staticmethod
-    def may_apply(reply: Reply) -> bool:
-        """Whether the reply can be applied to the run as remembered, without reading it
-        again: it ends the run (which checks the run is still running) or records step
-        results (whose job update finds the job gone if the run ended meanwhile)."""
-        return reply.kind != "ops" or all(op.op in RESULT_OPS for op in reply.ops)
 
 
 class RunEnded(Exception):
@@ -159,6 +133,23 @@ class Executor:
             )
             reply = await self._send(fn.step_url(job.target), request)
         lock = self._locks.setdefault(run.id, asyncio.Lock())
+        # A run read just now is as current as one this job committed (a hot run).
+        known = hot or HotRun(run=run, memos=memos)
+        lone = known.lone_result(job, reply, fn.max_attempts) if fn else None
+        if lone is not None:
+            async with lock:
+                now = self._clock.now()
+                if await self._store.record_step(
+                    job.id,
+                    run_id=run.id,
+                    step_id=lone.id,
+                    name=lone.display_name or lone.name,
+                    op=lone.op,
+                    memo=step_memo(lone),
+                    at=now,
+                ):
+                    return _step_job(job, now), HotRun.after(run, memos, reply)
+            # The run ended meanwhile, or the step has a result: the transaction below sorts it out.
         try:
             async with lock, self._store.transaction() as conn:
                 current = run
@@ -255,7 +246,7 @@ class Executor:
         if not results or not await groups.call_again(conn, run.id, grouped):
             await delete_job(conn, job.id)
             return None
-        return await self._next_discovery(conn, job, run, now)
+        return await self._next_discovery(conn, job, now)
 
     async def _save_result(self, conn: AsyncConnection, run: Row[Any], op: Op, now: float) -> None:
         name = op.display_name or op.name
@@ -337,27 +328,25 @@ class Executor:
                 available_at=now + parse_duration(str(op.opts["timeout"])),
             )
 
-    async def _next_discovery(
-        self, conn: AsyncConnection, job: Job, run: Row[Any], now: float
-    ) -> Job | None:
-        values = {"target": "step", "attempt": 0, "immediate": True, "available_at": now}
-        job_row = schema.jobs.c.id == job.id
-        if not (await conn.execute(update(schema.jobs).where(job_row).values(**values))).rowcount:
+    async def _next_discovery(self, conn: AsyncConnection, job: Job, now: float) -> Job | None:
+        if not (await conn.execute(_DISCOVER_NEXT, {"job_id": job.id, "due_at": now})).rowcount:
             raise RunEnded  # ending the run removed its jobs; roll back the step results
-        return Job(
-            id=job.id,
-            kind="call",
-            run_id=run.id,
-            target="step",
-            attempt=0,
-            immediate=True,
-            payload={},
-            available_at=now,
-        )
+        return _step_job(job, now)
 
     async def _retry(self, conn: AsyncConnection, job: Job, at: float) -> None:
-        await conn.execute(
-            update(schema.jobs)
-            .where(schema.jobs.c.id == job.id)
-            .values(attempt=job.attempt + 1, available_at=at)
-        )
+        values = {"job_id": job.id, "next_attempt": job.attempt + 1, "due_at": at}
+        await conn.execute(_RETRY, values)
+
+
+def _step_job(job: Job, now: float) -> Job:
+    """The job's next call: run the function on, to discover its next step."""
+    return Job(
+        id=job.id,
+        kind="call",
+        run_id=job.run_id,
+        target="step",
+        attempt=0,
+        immediate=True,
+        payload={},
+        available_at=now,
+    )

@@ -72,7 +72,7 @@ async def run_events(store: Store, fn: FunctionDef, run_id: str) -> list[dict[st
     """The events of a batched run, for the call's `events`; None for a run of one event."""
     if fn.flow.batch is None:
         return None
-    async with store.engine.connect() as conn:
+    async with store.statement() as conn:
         row = await load_state(conn, fn.id, "batch-run", run_id)
     return list(row.payload) if row is not None and row.payload else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -40,6 +41,15 @@ class CancelRule:
     timeout: float | None = None
 
 
+@functools.lru_cache(maxsize=4096)  # asked at every step, mostly for the same few URLs
+def _step_url(url: str, fn_id: str, target: str) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query["fnId"] = fn_id
+    query["stepId"] = target
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 @dataclass(frozen=True)
 class FunctionDef:
     """One registered function, parsed and validated."""
@@ -59,11 +69,7 @@ class FunctionDef:
 
     def step_url(self, target: str) -> str:
         """The function's URL aimed at one step (`step` means no particular one)."""
-        parts = urlsplit(self.url)
-        query = dict(parse_qsl(parts.query))
-        query["fnId"] = self.id
-        query["stepId"] = target
-        return urlunsplit(parts._replace(query=urlencode(query)))
+        return _step_url(self.url, self.id, target)
 
     def triggered_by(self, event: dict[str, Any]) -> bool:
         return any(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, delete, event, insert, select, update
+from sqlalchemy import Row, bindparam, delete, event, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine as SyncEngine
 from sqlalchemy.engine import ExceptionContext
@@ -61,20 +61,31 @@ class Due:
     next_at: float | None  # when the earliest job not listed is due; None when there is none
 
 
-def connect(database_url: str) -> AsyncEngine:
-    """An async engine; SQLite gets WAL and a busy timeout so the web app can share the file."""
+def connect(database_url: str, *, autocommit: bool = False) -> AsyncEngine:
+    """An async engine; SQLite gets WAL and a busy timeout so the web app can share the file.
+    `autocommit` connections run each statement as a transaction of its own."""
+    options: dict[str, Any] = {}
+    if autocommit:
+        # A connection that commits each statement has no transaction to roll back when it is
+        # returned: skipping that rollback saves a round trip to the driver per statement.
+        options = {"isolation_level": "AUTOCOMMIT", "skip_autocommit_rollback": True}
     if database_url.startswith("sqlite"):
         # No reset on return: closing a connection already rolls back what it left open, and
         # each round trip to the driver's thread counts on a busy machine.
         engine = create_async_engine(
-            database_url, connect_args={"timeout": 30}, pool_reset_on_return=None
+            database_url, connect_args={"timeout": 30}, pool_reset_on_return=None, **options
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "handle_error", _reopen_when_read_only)
         if engine.url.database and engine.url.database != ":memory:":
             _reopen_once_writable(engine.sync_engine.pool, Path(engine.url.database))
         return engine
-    return create_async_engine(database_url, pool_size=20, max_overflow=20)
+    if autocommit:
+        # What autocommit connections write is a step's result, which a crash of the database
+        # server (not of the engine) may lose for a moment after it commits, like SQLite's
+        # synchronous=NORMAL: the step then runs again, as after any crash before its commit.
+        options["connect_args"] = {"server_settings": {"synchronous_commit": "off"}}
+    return create_async_engine(database_url, pool_size=20, max_overflow=20, **options)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
@@ -113,6 +124,18 @@ class Store:
         # SQLite has one writer: queued here, the engine's transactions take turns at once,
         # instead of polling SQLite's lock with sleeps that grow to 100 ms.
         self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        # Single statements (reads, a step's result) run on connections that commit each one.
+        url = engine.url.render_as_string(hide_password=False)
+        self._statements = connect(url, autocommit=True)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+        await self._statements.dispose()
+
+    def statement(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+        """A connection for one statement, which commits on its own: a read that needs no
+        snapshot beyond that statement's, or a write that is a whole change by itself."""
+        return self._statements.connect()
 
     @property
     def sync_engine(self) -> SyncEngine:
@@ -126,6 +149,28 @@ class Store:
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         async with self._writer or contextlib.nullcontext(), self.engine.begin() as conn:
             yield conn
+
+    async def record_step(
+        self,
+        job_id: int,
+        *,
+        run_id: str,
+        step_id: str,
+        name: str | None,
+        op: str,
+        memo: object,
+        at: float,
+    ) -> bool:
+        """A sequential step's result, in one statement that commits on its own: the step's
+        job must still exist (its run was not ended meanwhile) and the step must have no result
+        yet. False when either fails; nothing is written then.
+
+        A step costs one round trip to the database this way, where a transaction takes four."""
+        row = {"run_id": run_id, "id": step_id, "name": name, "op": op, "memo": memo, "at": at}
+        values = {f"step_{column}": value for column, value in row.items()} | {"job_id": job_id}
+        statement = _RECORD_STEP[self.engine.dialect.name]
+        async with self._writer or contextlib.nullcontext(), self.statement() as conn:
+            return bool((await conn.execute(statement, values)).rowcount)
 
     async def accept_event(self, payload: dict[str, Any], now: float) -> bool:
         """Store an event and its dispatch job; False when its id was seen in the last 24h."""
@@ -156,7 +201,7 @@ class Store:
         in one read: the scheduler runs this after every job."""
         fetch = limit + len(exclude) + 1
         query = select(schema.jobs).order_by(schema.jobs.c.available_at, schema.jobs.c.id)
-        async with self.engine.connect() as conn:
+        async with self.statement() as conn:
             rows = (await conn.execute(query.limit(fetch))).all()
         pending = [Job.from_row(row) for row in rows if row.id not in exclude]
         due = [job for job in pending if job.available_at <= now]
@@ -166,17 +211,17 @@ class Store:
         return Due(jobs=due, next_at=later[0] if later else None)
 
     async def run(self, run_id: str) -> Row[Any] | None:
-        async with self.engine.connect() as conn:
+        async with self.statement() as conn:
             return await load_run(conn, run_id)
 
     async def memos(self, run_id: str) -> list[Row[Any]]:
         query = select(schema.steps).where(schema.steps.c.run_id == run_id)
-        async with self.engine.connect() as conn:
+        async with self.statement() as conn:
             return list((await conn.execute(query.order_by(schema.steps.c.at))).all())
 
     async def runs_for_event(self, event_id: str) -> list[Row[Any]]:
         query = select(schema.runs).where(schema.runs.c.event_id == event_id)
-        async with self.engine.connect() as conn:
+        async with self.statement() as conn:
             return list((await conn.execute(query.order_by(schema.runs.c.started_at))).all())
 
 
@@ -247,6 +292,25 @@ async def save_memo(
 _SAVE_MEMO = {
     "postgresql": postgresql.insert(schema.steps).on_conflict_do_nothing(),
     "sqlite": sqlite.insert(schema.steps).on_conflict_do_nothing(),
+}
+
+
+def _record_step(insert: Any) -> Any:
+    steps = schema.steps
+    # FOR SHARE: a concurrent end of the run deletes the job first or waits for this insert.
+    job_alive = exists(
+        select(schema.jobs.c.id)
+        .where(schema.jobs.c.id == bindparam("job_id"))
+        .with_for_update(read=True)
+    )
+    columns = ["run_id", "id", "name", "op", "memo", "at"]
+    row = select(*(bindparam(f"step_{name}", type_=steps.c[name].type) for name in columns))
+    return insert(steps).from_select(columns, row.where(job_alive)).on_conflict_do_nothing()
+
+
+_RECORD_STEP = {
+    "postgresql": _record_step(postgresql.insert),
+    "sqlite": _record_step(sqlite.insert),
 }
 
 
