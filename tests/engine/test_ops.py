@@ -254,9 +254,11 @@ async def test_each_call_carries_the_steps_so_far_and_its_own_attempt(
     replies = script(
         (500, {"name": "Error", "message": "flaky"}),
         (206, [_step_run("s1", 1, name="first", displayName="First")]),
+        # The one result of a plain step, on its first attempt.
+        (206, [_step_run("s2", 2, name="second", displayName="Second")]),
         # A result beside an op that ends at once: an invoke of a function nobody serves.
-        (206, [_step_run("s2", 2, name="second"), _INVOKE_NONE]),
-        (200, {"total": 3}),
+        (206, [_step_run("s3", 3, name="third"), _INVOKE_NONE]),
+        (200, {"total": 6}),
     )
 
     async def answer(body: bytes) -> Response:
@@ -264,7 +266,8 @@ async def test_each_call_carries_the_steps_so_far_and_its_own_attempt(
             async with h.engine.store.engine.connect() as conn:
                 rows = (await conn.execute(select(schema.jobs))).all()
             jobs_during_third_call.extend((r.kind, r.target, r.attempt, r.immediate) for r in rows)
-            h.clock.advance(1)  # the second step ends a second after the first
+        if len(app.calls) in (3, 4):
+            h.clock.advance(1)  # each step ends a second after the one before
         return await replies(body)
 
     app = App(answer)
@@ -275,35 +278,39 @@ async def test_each_call_carries_the_steps_so_far_and_its_own_attempt(
         run = await h.finished_run(event_id)
         memos = await h.engine.store.memos(run["run_id"])
 
-    assert (run["status"], run["output"]) == ("Completed", {"total": 3})
-    assert run["ended_at"] == h.clock.now()
+    now = h.clock.now()
+    assert (run["status"], run["output"], run["ended_at"]) == ("Completed", {"total": 6}, now)
     assert sorted((m.id, m.name, m.op, m.memo, m.at) for m in memos) == [
-        ("invoke", "Call none", "InvokeFunction", _NOT_FOUND, h.clock.now()),
-        ("s1", "First", "StepRun", {"data": 1}, h.clock.now() - 1),
-        ("s2", "second", "StepRun", {"data": 2}, h.clock.now()),
+        ("invoke", "Call none", "InvokeFunction", _NOT_FOUND, now),
+        ("s1", "First", "StepRun", {"data": 1}, now - 2),
+        ("s2", "Second", "StepRun", {"data": 2}, now - 1),
+        ("s3", "third", "StepRun", {"data": 3}, now),
     ]
     sent = [call.json for call in app.calls]
-    assert [call.query for call in app.calls] == [{"fnId": "t-call", "stepId": "step"}] * 4
+    assert [call.query for call in app.calls] == [{"fnId": "t-call", "stepId": "step"}] * 5
+    steps = {"s1": {"data": 1}, "s2": {"data": 2}, "s3": {"data": 3}, "invoke": _NOT_FOUND}
     assert [body["steps"] for body in sent] == [
         {},
         {},
-        {"s1": {"data": 1}},
-        {"s1": {"data": 1}, "s2": {"data": 2}, "invoke": _NOT_FOUND},
+        {"s1": steps["s1"]},
+        {"s1": steps["s1"], "s2": steps["s2"]},
+        steps,
     ]
-    assert [body["ctx"]["stack"] for body in sent[:3]] == [
+    assert [body["ctx"]["stack"] for body in sent[:4]] == [
         {"stack": [], "current": 0},
         {"stack": [], "current": 0},
         {"stack": ["s1"], "current": 1},
+        {"stack": ["s1", "s2"], "current": 2},
     ]
     # In the order the steps ended; the two that ended together in either order.
-    last = sent[3]["ctx"]["stack"]
-    assert (last["stack"][0], sorted(last["stack"][1:]), last["current"]) == (
-        "s1",
-        ["invoke", "s2"],
-        3,
+    last = sent[4]["ctx"]["stack"]
+    assert (last["stack"][:2], sorted(last["stack"][2:]), last["current"]) == (
+        ["s1", "s2"],
+        ["invoke", "s3"],
+        4,
     )
     # The retry is attempt 1; a step that ends starts the next one's attempts afresh.
-    assert [body["ctx"]["attempt"] for body in sent] == [0, 1, 0, 0]
+    assert [body["ctx"]["attempt"] for body in sent] == [0, 1, 0, 0, 0]
     for body in sent:
         assert body["ctx"]["run_id"] == run["run_id"]
         assert body["ctx"]["max_attempts"] == 2
