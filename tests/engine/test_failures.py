@@ -281,3 +281,24 @@ async def test_a_step_error_on_the_last_attempt_becomes_the_steps_error(
     sent = [call.json for call in app.calls]
     assert [body["ctx"]["attempt"] for body in sent] == [0, 1, 0]
     assert sent[2]["steps"] == {"s1": {"error": error}}
+
+
+async def test_retry_after_in_seconds_is_counted_from_the_engines_clock(
+    engine_db: str, engine_port: int
+) -> None:
+    busy = plain(503, {"name": "Busy", "message": "later"}, headers={"retry-after": "30"})
+    replies = [busy, plain()]
+
+    async def answer(body: bytes) -> Response:
+        return await replies.pop(0)(body)
+
+    app = App(answer)
+    async with serve(app.asgi(), app.port), engine_calling(engine_db, engine_port, app.url) as h:
+        event_id = await h.send("t/call")
+        await h.settle(lambda: pending_job(h, "call", future=True))
+        assert await _retry_due(h, 1) == 30
+        h.clock.advance(30)
+        run = await h.finished_run(event_id)
+
+    assert (run["status"], run["output"]) == ("Completed", OUTPUT)
+    assert len(app.calls) == 2
