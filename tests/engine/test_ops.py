@@ -74,6 +74,27 @@ async def test_sleep_resumes_only_when_the_clock_reaches_the_wake_time(suite: Su
     assert run["output"] == {"woke": 1}
 
 
+async def test_a_sleep_that_ends_leaves_another_runs_wait_to_time_out(suite: Suite) -> None:
+    h, _ = suite
+    waiting = await h.send("t/wait", {"id": "w"})
+    await h.settle(lambda: pending_job(h, "wait-timeout", future=True))
+    sleeping = await h.send("t/sleep")
+    await h.settle(lambda: _sleeping(h))
+    h.clock.advance(3600 + 120)  # the SDK sets the wake time by the wall clock
+    assert (await h.finished_run(sleeping))["output"] == {"woke": 1}
+    h.clock.advance(DAY)
+    run = await h.finished_run(waiting)
+    assert run["output"] == {"decision": None}
+
+
+async def _sleeping(h: Harness) -> bool | None:
+    query = select(schema.jobs.c.id).where(
+        schema.jobs.c.kind == "call", schema.jobs.c.available_at > h.clock.now()
+    )
+    async with h.engine.store.engine.connect() as conn:
+        return True if (await conn.execute(query)).first() else None
+
+
 async def test_wait_for_event_resumes_with_the_matching_event_only(suite: Suite) -> None:
     h, _ = suite
     event_id = await h.send("t/wait", {"id": "a1"})
