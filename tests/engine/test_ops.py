@@ -491,3 +491,43 @@ async def _timer_done(h: Harness, step_id: str) -> bool | None:
         recorded = (await conn.execute(select(schema.steps.c.id))).scalars().all()
         jobs = (await conn.execute(due)).scalars().all()
     return True if step_id in recorded and jobs == ["work"] else None
+
+
+async def test_a_parallel_step_that_ends_first_leaves_the_call_to_the_last(
+    engine_db: str, engine_port: int
+) -> None:
+    release = asyncio.Event()
+    planned = [{"op": "StepPlanned", "id": step, "name": step} for step in ("a", "b")]
+    group, done = script((206, planned)), script((200, "both"))
+
+    async def answer(body: bytes) -> Response:
+        step = app.calls[-1].query["stepId"]
+        if step == "b":  # ends only when told
+            await release.wait()
+        if step in ("a", "b"):
+            return await script((206, [_step_run(step, step)]))(body)
+        return await (group if len(app.calls) == 1 else done)(body)
+
+    app = App(answer)
+    async with serve(app.asgi(), app.port), engine_calling(engine_db, engine_port, app.url) as h:
+        try:
+            event_id = await h.send("t/call")
+            await h.settle(lambda: _ended(h, "a"))
+            # b runs still: the function is not called on yet.
+            assert sorted(call.query["stepId"] for call in app.calls) == ["a", "b", "step"]
+        finally:
+            release.set()
+        run = await h.finished_run(event_id)
+
+    assert run["output"] == "both"
+    assert [call.query["stepId"] for call in app.calls][-1] == "step"
+    assert len(app.calls) == 4
+    assert app.calls[-1].json["steps"] == {"a": {"data": "a"}, "b": {"data": "b"}}
+
+
+async def _ended(h: Harness, step_id: str) -> bool | None:
+    """True once the step is recorded and its job gone: the one job left is another's."""
+    async with h.engine.store.engine.connect() as conn:
+        recorded = (await conn.execute(select(schema.steps.c.id))).scalars().all()
+        jobs = (await conn.execute(select(schema.jobs.c.target))).scalars().all()
+    return True if step_id in recorded and step_id not in jobs and len(jobs) == 1 else None
