@@ -531,3 +531,24 @@ async def _ended(h: Harness, step_id: str) -> bool | None:
         recorded = (await conn.execute(select(schema.steps.c.id))).scalars().all()
         jobs = (await conn.execute(select(schema.jobs.c.target))).scalars().all()
     return True if step_id in recorded and step_id not in jobs and len(jobs) == 1 else None
+
+
+async def test_a_result_beside_a_sleep_waits_for_the_sleep_to_end(
+    engine_db: str, engine_port: int
+) -> None:
+    async def answer(body: bytes) -> Response:
+        if len(app.calls) > 1:
+            return await script((200, "rested"))(body)
+        nap = {"op": "Sleep", "id": "nap", "name": _iso(h.clock.now() + 3600)}
+        return await script((206, [_step_run("s1", 1), nap]))(body)
+
+    app = App(answer)
+    async with serve(app.asgi(), app.port), engine_calling(engine_db, engine_port, app.url) as h:
+        event_id = await h.send("t/call")
+        await h.settle(lambda: _sleeping(h))
+        assert len(app.calls) == 1
+        h.clock.advance(3600 + 1)  # past the time the ISO text rounds to
+        run = await h.finished_run(event_id)
+
+    assert run["output"] == "rested"
+    assert [sorted(call.json["steps"]) for call in app.calls] == [[], ["nap", "s1"]]
