@@ -1,14 +1,31 @@
-"""Retries, permanent failures, retry-after and on_failure handlers."""
+"""Retries, permanent failures, retry-after and on_failure handlers; calls that get no usable
+answer (an app that cannot be reached or does not answer in time, a reply that breaks the protocol
+or, with a signing key, is not signed with it) are errors of the call like any other."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 
+import pytest
 from sqlalchemy import select
+from starlette.responses import Response
 
 from tests.engine.functions import Observed
-from tests.engine.harness import Harness, pending_job
+from tests.engine.harness import Harness, free_port, pending_job, serve
+from tests.engine.stand_in_app import (
+    OTHER_KEY,
+    OUTPUT,
+    SIGNING_KEY,
+    Answer,
+    App,
+    engine_calling,
+    plain,
+    script,
+    signed,
+)
 from workflows.engine import schema
+from workflows.engine.protocol import verify
 
 Suite = tuple[Harness, Observed]
 
@@ -91,10 +108,15 @@ async def test_retry_after_is_honoured_to_the_second(suite: Suite) -> None:
     h, seen = suite
     event_id = await h.send("t/retry-after")
     await h.settle(lambda: pending_job(h, "call", future=True))
-    h.clock.advance(9 * 60)
+    # The SDK sets the time by the wall clock, which the engine's clock started from: on a busy
+    # machine the reply comes seconds after the start.
+    due = await _retry_due(h, 1)
+    assert due is not None
+    assert 9 * 60 < due < 10 * 60 + 60
+    h.clock.advance(due - 1)
     assert (await h.runs(event_id))[0]["status"] == "Running"
     assert seen.attempts == [0]
-    h.clock.advance(61)
+    h.clock.advance(1)
     run = await h.finished_run(event_id)
     assert run["output"] == {"attempt": 1}
 
@@ -115,3 +137,168 @@ async def test_a_run_whose_function_is_gone_fails_at_once_with_function_not_foun
     h.clock.advance(2 * 3600)
     ended = await h.finished_run(event_id)
     assert (ended["status"], ended["output"]["name"]) == ("Failed", "FunctionNotFound")
+
+
+async def _fails_after_a_retry(h: Harness) -> dict[str, object]:
+    """The run of a new event, once its call has failed, been retried a second later, failed
+    again and ended the run: the error it ended with."""
+    event_id = await h.send("t/call")
+    await h.settle(lambda: pending_job(h, "call", future=True))
+    assert (await h.runs(event_id))[0]["status"] == "Running"
+    h.clock.advance(1)
+    run = await h.finished_run(event_id)
+    assert (run["status"], run["ended_at"]) == ("Failed", h.clock.now())
+    error = run["output"]
+    assert isinstance(error, dict)
+    return error
+
+
+async def test_an_app_that_refuses_the_connection_is_retried_then_fails_the_run(
+    engine_db: str, engine_port: int
+) -> None:
+    closed = free_port()  # nothing listens there
+    url = f"http://127.0.0.1:{closed}/api/inngest"
+    async with engine_calling(engine_db, engine_port, url) as h:
+        error = await _fails_after_a_retry(h)
+
+    assert error["name"] == "ClientConnectorError"
+    assert f"127.0.0.1:{closed}" in str(error["message"])
+
+
+async def test_an_app_that_does_not_answer_in_time_is_retried_then_fails_the_run(
+    engine_db: str, engine_port: int
+) -> None:
+    released = asyncio.Event()
+
+    async def hang(_: bytes) -> Response:
+        await released.wait()
+        return Response(b"null", 200)
+
+    app = App(hang)
+    async with serve(app.asgi(), app.port):
+        try:
+            async with engine_calling(engine_db, engine_port, app.url, call_timeout=0.3) as h:
+                error = await _fails_after_a_retry(h)
+        finally:
+            released.set()
+
+    assert len(app.calls) == 2
+    assert (error["name"], error["message"]) == ("TimeoutError", "TimeoutError")
+
+
+@pytest.mark.parametrize(
+    ("answer", "signature"),
+    [
+        (plain(), "none"),
+        (signed(OTHER_KEY), "another key's"),
+        (signed(SIGNING_KEY, over=b'{"answer": 0}'), "one over another body"),
+    ],
+    ids=["unsigned", "other-key", "other-body"],
+)
+async def test_a_reply_not_signed_with_the_signing_key_is_retried_then_fails_the_run(
+    engine_db: str, engine_port: int, answer: Answer, signature: str
+) -> None:
+    app = App(answer)
+    async with (
+        serve(app.asgi(), app.port),
+        engine_calling(engine_db, engine_port, app.url, signing_key=SIGNING_KEY) as h,
+    ):
+        error = await _fails_after_a_retry(h)
+
+    assert len(app.calls) == 2, f"a reply with {signature} signature is retried once"
+    assert error == {
+        "name": "SignatureError",
+        "message": "reply 200 is not signed with the signing key",
+    }
+
+
+async def test_with_a_signing_key_calls_are_signed_and_a_signed_reply_is_taken(
+    engine_db: str, engine_port: int
+) -> None:
+    app = App(signed(SIGNING_KEY))
+    async with (
+        serve(app.asgi(), app.port),
+        engine_calling(engine_db, engine_port, app.url, signing_key=SIGNING_KEY) as h,
+    ):
+        run = await h.finished_run(await h.send("t/call"))
+        now = int(h.clock.now())
+
+    assert (run["status"], run["output"]) == ("Completed", OUTPUT)
+    [call] = app.calls
+    assert call.headers["x-inngest-server-kind"] == "cloud"
+    assert call.headers["content-type"] == "application/json"
+    # The SDK checks the signature over the body and refuses one more than minutes old.
+    assert verify(call.body, call.headers["x-inngest-signature"], SIGNING_KEY)
+    assert call.headers["x-inngest-signature"].startswith(f"t={now}&")
+
+
+async def test_without_a_signing_key_calls_say_dev_and_an_unsigned_reply_is_taken(
+    engine_db: str, engine_port: int
+) -> None:
+    app = App(plain())
+    async with (
+        serve(app.asgi(), app.port),
+        engine_calling(engine_db, engine_port, app.url) as h,
+    ):
+        run = await h.finished_run(await h.send("t/call"))
+
+    assert (run["status"], run["output"]) == ("Completed", OUTPUT)
+    [call] = app.calls
+    assert call.headers["x-inngest-server-kind"] == "dev"
+    assert call.headers["content-type"] == "application/json"
+    assert "x-inngest-signature" not in call.headers
+
+
+async def test_a_reply_that_breaks_the_protocol_is_retried_then_fails_the_run(
+    engine_db: str, engine_port: int
+) -> None:
+    app = App(plain(206, {"not": "a list of ops"}))
+    async with (
+        serve(app.asgi(), app.port),
+        engine_calling(engine_db, engine_port, app.url) as h,
+    ):
+        error = await _fails_after_a_retry(h)
+
+    assert len(app.calls) == 2
+    assert error == {"name": "ProtocolError", "message": "a 206 reply must carry a list of ops"}
+
+
+async def test_a_step_error_on_the_last_attempt_becomes_the_steps_error(
+    engine_db: str, engine_port: int
+) -> None:
+    error = {"name": "RuntimeError", "message": "still broken"}
+    step_error = {"op": "StepError", "id": "s1", "name": "flaky", "error": error}
+    app = App(script((206, [step_error]), (206, [step_error]), (200, "handled")))
+    async with serve(app.asgi(), app.port), engine_calling(engine_db, engine_port, app.url) as h:
+        event_id = await h.send("t/call")
+        await h.settle(lambda: pending_job(h, "call", future=True))
+        h.clock.advance(1)
+        run = await h.finished_run(event_id)
+        memos = await h.engine.store.memos(run["run_id"])
+
+    assert (run["status"], run["output"]) == ("Completed", "handled")
+    assert [(m.id, m.op, m.memo) for m in memos] == [("s1", "StepError", {"error": error})]
+    sent = [call.json for call in app.calls]
+    assert [body["ctx"]["attempt"] for body in sent] == [0, 1, 0]
+    assert sent[2]["steps"] == {"s1": {"error": error}}
+
+
+async def test_retry_after_in_seconds_is_counted_from_the_engines_clock(
+    engine_db: str, engine_port: int
+) -> None:
+    busy = plain(503, {"name": "Busy", "message": "later"}, headers={"retry-after": "30"})
+    replies = [busy, plain()]
+
+    async def answer(body: bytes) -> Response:
+        return await replies.pop(0)(body)
+
+    app = App(answer)
+    async with serve(app.asgi(), app.port), engine_calling(engine_db, engine_port, app.url) as h:
+        event_id = await h.send("t/call")
+        await h.settle(lambda: pending_job(h, "call", future=True))
+        assert await _retry_due(h, 1) == 30
+        h.clock.advance(30)
+        run = await h.finished_run(event_id)
+
+    assert (run["status"], run["output"]) == ("Completed", OUTPUT)
+    assert len(app.calls) == 2

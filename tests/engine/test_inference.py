@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.engine.harness import free_port, make_client, pending_job, running_harness, serve
+from tests.engine.stand_in_app import App, engine_calling, script
 from workflows.engine import schema
 from workflows.engine.inference import MAX_ANSWER_BYTES
 from workflows.engine.logs import redact_event_keys
@@ -162,3 +163,25 @@ async def test_a_key_the_provider_takes_in_the_url_is_redacted_from_request_logs
     assert request["headers"]["x-goog-api-key"] == KEY
     assert "/models/gemini-test:generateContent?key=[redacted]" in _logged(caplog)
     assert KEY not in _logged(caplog)
+
+
+async def test_a_failed_model_call_of_a_function_removed_meanwhile_is_not_retried(
+    engine_db: str, engine_port: int
+) -> None:
+    provider = App(script((500, {"error": "overloaded"})))
+    ask = {"op": "AIGateway", "id": "ask", "opts": {"url": provider.url, "body": {}}}
+
+    async def ask_then_go(_: bytes) -> Response:
+        await h.engine.register("t", [])  # the app no longer serves the function
+        return JSONResponse([ask], status_code=206)
+
+    app = App(ask_then_go)
+    async with (
+        serve(provider.asgi(), provider.port),
+        serve(app.asgi(), app.port),
+        engine_calling(engine_db, engine_port, app.url) as h,
+    ):
+        run = await h.finished_run(await h.send("t/call"))
+
+    assert len(provider.calls) == 1
+    assert (run["status"], run["output"]["name"]) == ("Failed", "FunctionNotFound")
