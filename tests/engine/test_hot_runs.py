@@ -8,9 +8,13 @@ import asyncio
 from typing import Any
 
 import inngest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine as SyncEngine
 
 from tests.engine.harness import make_client, running_harness
 from workflows.engine.protocol import hash_step_id
+
+STEPS = 6
 
 
 async def test_a_run_cancelled_while_a_step_runs_records_nothing_more_and_runs_no_more(
@@ -81,3 +85,44 @@ async def test_every_step_of_a_long_run_sees_every_earlier_result(
 
     assert (run["status"], run["output"]) == ("Completed", sum(range(12)))
     assert calls == list(range(12))  # each step once: none was run again for a lost memo
+
+
+async def test_a_plain_step_is_recorded_by_one_statement_with_no_transaction(
+    engine_db: str, engine_port: int
+) -> None:
+    client = make_client(f"http://127.0.0.1:{engine_port}")
+
+    async def step(index: int) -> int:
+        return index
+
+    @client.create_function(fn_id="plain", trigger=inngest.TriggerEvent(event="t/plain"))
+    async def plain(ctx: inngest.Context) -> Any:
+        for index in range(STEPS):
+            await ctx.step.run(f"step-{index}", step, index)
+        return "done"
+
+    statements: list[str] = []
+    transactions: list[str] = []
+
+    def executed(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()[:3]))
+
+    def committed(conn: Any) -> None:
+        transactions.append("commit")
+
+    async with running_harness(engine_db, [plain], client, engine_port) as h:
+        event.listen(SyncEngine, "before_cursor_execute", executed)
+        event.listen(SyncEngine, "commit", committed)
+        try:
+            run = await h.finished_run(await h.send("t/plain"))
+        finally:
+            event.remove(SyncEngine, "before_cursor_execute", executed)
+            event.remove(SyncEngine, "commit", committed)
+
+    assert run["status"] == "Completed"
+    assert statements.count("INSERT INTO engine_steps") == STEPS
+    # No step moves its job or commits a transaction: the few commits are the event's
+    # acceptance, the run's start and its end (and the engine's start-up, if it lands here).
+    steps_on = statements[statements.index("INSERT INTO engine_steps") :]
+    assert "UPDATE engine_jobs SET" not in steps_on
+    assert len(transactions) <= 4 < STEPS

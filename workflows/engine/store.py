@@ -263,13 +263,6 @@ async def load_run(conn: AsyncConnection, run_id: str) -> Row[Any] | None:
     return (await conn.execute(select(schema.runs).where(schema.runs.c.id == run_id))).first()
 
 
-async def has_memo(conn: AsyncConnection, run_id: str, step_id: str) -> bool:
-    query = select(schema.steps.c.id).where(
-        schema.steps.c.run_id == run_id, schema.steps.c.id == step_id
-    )
-    return (await conn.execute(query)).first() is not None
-
-
 async def save_memo(
     conn: AsyncConnection,
     *,
