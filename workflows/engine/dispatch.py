@@ -8,19 +8,18 @@ from typing import Any
 
 from croniter import croniter
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from workflows.engine import expressions, schema
 from workflows.engine.flow_control import trigger
 from workflows.engine.registry import SCHEDULED, FunctionDef
 from workflows.engine.runs import end_run, make_event, resume
-from workflows.engine.store import Job, add_job, delete_job
+from workflows.engine.store import Connection, Job, add_job, delete_job
 
 log = logging.getLogger(__name__)
 
 
 async def dispatch_event(
-    conn: AsyncConnection, job: Job, functions: Mapping[str, FunctionDef], now: float
+    conn: Connection, job: Job, functions: Mapping[str, FunctionDef], now: float
 ) -> None:
     row = (
         await conn.execute(select(schema.events).where(schema.events.c.seq == job.payload["seq"]))
@@ -36,7 +35,7 @@ async def dispatch_event(
 
 
 async def _cancel_runs(
-    conn: AsyncConnection, event: dict[str, Any], functions: Mapping[str, FunctionDef], now: float
+    conn: Connection, event: dict[str, Any], functions: Mapping[str, FunctionDef], now: float
 ) -> None:
     for fn in functions.values():
         rules = [rule for rule in fn.cancel if rule.event == event["name"]]
@@ -54,7 +53,7 @@ async def _cancel_runs(
                 await end_run(conn, run, status="Cancelled", now=now)
 
 
-async def _resume_waits(conn: AsyncConnection, event: dict[str, Any], seq: int, now: float) -> None:
+async def _resume_waits(conn: Connection, event: dict[str, Any], seq: int, now: float) -> None:
     """Hand the event to every wait it matches; a wait never matches an event older than itself."""
     waits = await conn.execute(
         select(schema.pauses, schema.runs.c.event.label("trigger"))
@@ -70,7 +69,7 @@ async def _resume_waits(conn: AsyncConnection, event: dict[str, Any], seq: int, 
             await resume(conn, pause.run_id, pause.step_id, event, now, op="WaitForEvent")
 
 
-async def _take_pause(conn: AsyncConnection, pause_id: int, run_id: str, step_id: str) -> bool:
+async def _take_pause(conn: Connection, pause_id: int, run_id: str, step_id: str) -> bool:
     """Delete a run's pause for a step; only the caller that deleted it may resume the run.
 
     Named by run and step as well as id: once an event took a pause, SQLite may give its row id
@@ -85,7 +84,7 @@ async def _take_pause(conn: AsyncConnection, pause_id: int, run_id: str, step_id
     return bool(result.rowcount)
 
 
-async def expire_wait(conn: AsyncConnection, job: Job, now: float) -> None:
+async def expire_wait(conn: Connection, job: Job, now: float) -> None:
     step_id = job.payload["step_id"]
     if (
         await delete_job(conn, job.id)
@@ -95,7 +94,7 @@ async def expire_wait(conn: AsyncConnection, job: Job, now: float) -> None:
         await resume(conn, job.run_id, step_id, None, now, op="WaitForEvent")
 
 
-async def expire_invoke(conn: AsyncConnection, job: Job, now: float) -> None:
+async def expire_invoke(conn: Connection, job: Job, now: float) -> None:
     error = {
         "name": "InngestInvokeTimeoutError",
         "message": "Timed out waiting for invoked function to complete",
@@ -107,7 +106,7 @@ async def expire_invoke(conn: AsyncConnection, job: Job, now: float) -> None:
 
 
 async def fire_cron(
-    conn: AsyncConnection, job: Job, functions: Mapping[str, FunctionDef], now: float
+    conn: Connection, job: Job, functions: Mapping[str, FunctionDef], now: float
 ) -> None:
     if not await delete_job(conn, job.id):
         return
@@ -119,7 +118,7 @@ async def fire_cron(
     await schedule_cron(conn, fn, cron, now)
 
 
-async def schedule_cron(conn: AsyncConnection, fn: FunctionDef, cron: str, now: float) -> None:
+async def schedule_cron(conn: Connection, fn: FunctionDef, cron: str, now: float) -> None:
     next_at = float(croniter(cron, now).get_next(float))
     payload = {"function_id": fn.id, "cron": cron}
     await add_job(conn, kind="cron", payload=payload, available_at=next_at)

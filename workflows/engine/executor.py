@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Row, bindparam, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from workflows.engine import groups, inference, schema
 from workflows.engine.clock import Clock
@@ -29,7 +28,7 @@ from workflows.engine.protocol import (
 )
 from workflows.engine.registry import FUNCTION_INVOKED, FunctionDef
 from workflows.engine.runs import end_run, latest_event_seq, make_event, resume, start_run
-from workflows.engine.store import Job, Store, add_job, delete_job, load_run, save_memo
+from workflows.engine.store import Connection, Job, Store, add_job, delete_job, load_run, save_memo
 from workflows.engine.transport import Transport, TransportError
 
 log = logging.getLogger(__name__)
@@ -212,7 +211,7 @@ class Executor:
 
     async def _apply(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         job: Job,
         run: Row[Any],
         fn: FunctionDef | None,
@@ -248,12 +247,12 @@ class Executor:
             return None
         return await self._next_discovery(conn, job, now)
 
-    async def _save_result(self, conn: AsyncConnection, run: Row[Any], op: Op, now: float) -> None:
+    async def _save_result(self, conn: Connection, run: Row[Any], op: Op, now: float) -> None:
         name = op.display_name or op.name
         memo = step_memo(op)
         await save_memo(conn, run_id=run.id, step_id=op.id, name=name, op=op.op, memo=memo, at=now)
 
-    async def _hand_over(self, conn: AsyncConnection, run: Row[Any], op: Op, now: float) -> None:
+    async def _hand_over(self, conn: Connection, run: Row[Any], op: Op, now: float) -> None:
         """Start what an op asks of the engine; its result is recorded when it ends."""
         if op.op == "StepPlanned":
             await add_job(
@@ -276,7 +275,7 @@ class Executor:
             payload = {"step_id": op.id, "request": op.opts}
             await add_job(conn, kind=INFER_JOB, run_id=run.id, payload=payload, available_at=now)
 
-    async def _wait(self, conn: AsyncConnection, run: Row[Any], op: Op, now: float) -> None:
+    async def _wait(self, conn: Connection, run: Row[Any], op: Op, now: float) -> None:
         result = await conn.execute(
             schema.pauses.insert().values(
                 run_id=run.id,
@@ -297,7 +296,7 @@ class Executor:
             available_at=now + parse_duration(str(op.opts.get("timeout", "52w"))),
         )
 
-    async def _invoke(self, conn: AsyncConnection, run: Row[Any], op: Op, now: float) -> None:
+    async def _invoke(self, conn: Connection, run: Row[Any], op: Op, now: float) -> None:
         target = self._functions.get(str(op.opts.get("function_id")))
         if target is None:
             error = {"name": "FunctionNotFound", "message": f"{op.opts.get('function_id')}"}
@@ -328,12 +327,12 @@ class Executor:
                 available_at=now + parse_duration(str(op.opts["timeout"])),
             )
 
-    async def _next_discovery(self, conn: AsyncConnection, job: Job, now: float) -> Job | None:
+    async def _next_discovery(self, conn: Connection, job: Job, now: float) -> Job | None:
         if not (await conn.execute(_DISCOVER_NEXT, {"job_id": job.id, "due_at": now})).rowcount:
             raise RunEnded  # ending the run removed its jobs; roll back the step results
         return _step_job(job, now)
 
-    async def _retry(self, conn: AsyncConnection, job: Job, at: float) -> None:
+    async def _retry(self, conn: Connection, job: Job, at: float) -> None:
         values = {"job_id": job.id, "next_attempt": job.attempt + 1, "due_at": at}
         await conn.execute(_RETRY, values)
 

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from workflows.engine import expressions, schema
 from workflows.engine.queueing import (
@@ -23,7 +22,7 @@ from workflows.engine.queueing import (
 )
 from workflows.engine.registry import FunctionDef
 from workflows.engine.runs import end_run, start_run
-from workflows.engine.store import Job, Store, add_job, delete_job, load_run, new_id
+from workflows.engine.store import Connection, Job, Store, add_job, delete_job, load_run, new_id
 
 DEBOUNCE = "debounce"
 BATCH = "batch"
@@ -32,9 +31,7 @@ JOB_KINDS = frozenset({DEBOUNCE, BATCH, START_TIMEOUT, FINISH_TIMEOUT})
 MAX_BATCH_BYTES = 10 * 1024 * 1024
 
 
-async def trigger(
-    conn: AsyncConnection, fn: FunctionDef, event: dict[str, Any], now: float
-) -> None:
+async def trigger(conn: Connection, fn: FunctionDef, event: dict[str, Any], now: float) -> None:
     """An event that matches `fn`'s trigger: start a run, or hold, batch or skip it."""
     flow = fn.flow
     if flow.rate_limit is not None and not await _within_rate_limit(conn, fn, event, now):
@@ -48,7 +45,7 @@ async def trigger(
 
 
 async def start(
-    conn: AsyncConnection, fn: FunctionDef, events: list[dict[str, Any]], now: float
+    conn: Connection, fn: FunctionDef, events: list[dict[str, Any]], now: float
 ) -> str | None:
     """Start a run for `events` (the first is its `event`), unless a singleton skips it."""
     singleton = fn.flow.singleton
@@ -78,7 +75,7 @@ async def run_events(store: Store, fn: FunctionDef, run_id: str) -> list[dict[st
 
 
 async def _within_rate_limit(
-    conn: AsyncConnection, fn: FunctionDef, event: dict[str, Any], now: float
+    conn: Connection, fn: FunctionDef, event: dict[str, Any], now: float
 ) -> bool:
     """GCRA: at most `limit` starts in any `period` per key; an event over it is skipped."""
     rule = fn.flow.rate_limit
@@ -93,9 +90,7 @@ async def _within_rate_limit(
     return True
 
 
-async def _debounce(
-    conn: AsyncConnection, fn: FunctionDef, event: dict[str, Any], now: float
-) -> None:
+async def _debounce(conn: Connection, fn: FunctionDef, event: dict[str, Any], now: float) -> None:
     """Keep the latest event; the run starts `period` after the last one, or at `timeout`
     after the first, whichever comes sooner."""
     rule = fn.flow.debounce
@@ -113,7 +108,7 @@ async def _debounce(
 
 
 async def _add_to_batch(
-    conn: AsyncConnection, fn: FunctionDef, event: dict[str, Any], now: float
+    conn: Connection, fn: FunctionDef, event: dict[str, Any], now: float
 ) -> None:
     rule = fn.flow.batch
     assert rule is not None
@@ -137,7 +132,7 @@ async def _add_to_batch(
         await save_state(conn, fn.id, BATCH, key, payload=batch)
 
 
-async def _forget_ended_batches(conn: AsyncConnection, fn: FunctionDef) -> None:
+async def _forget_ended_batches(conn: Connection, fn: FunctionDef) -> None:
     """A batched run's events are kept while it runs; drop those of runs that ended."""
     state, runs = schema.flow_state, schema.runs
     ended = select(runs.c.id).where(runs.c.function_id == fn.id, runs.c.status != "Running")
@@ -149,7 +144,7 @@ async def _forget_ended_batches(conn: AsyncConnection, fn: FunctionDef) -> None:
 
 
 async def fire(
-    conn: AsyncConnection, job: Job, functions: Mapping[str, FunctionDef], now: float
+    conn: Connection, job: Job, functions: Mapping[str, FunctionDef], now: float
 ) -> None:
     """A flow-control timer came due: a debounce settled, a batch timed out, a run timed out."""
     if not await delete_job(conn, job.id):

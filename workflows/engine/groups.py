@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from workflows.engine import schema
 from workflows.engine.protocol import Op
+from workflows.engine.store import Connection
 
 RACE = "race"
 
@@ -44,13 +44,13 @@ def step_name(planned: object, step_id: str) -> str | None:
     return group.steps.get(step_id) if group else None
 
 
-async def _locked_group(conn: AsyncConnection, run_id: str) -> Group | None:
+async def _locked_group(conn: Connection, run_id: str) -> Group | None:
     # Locked, so that two steps of a group ending at once cannot both see the other unfinished.
     query = select(schema.runs.c.planned).where(schema.runs.c.id == run_id).with_for_update()
     return Group.load((await conn.execute(query)).scalar())
 
 
-async def take_new(conn: AsyncConnection, run_id: str, ops: Iterable[Op]) -> list[Op]:
+async def take_new(conn: Connection, run_id: str, ops: Iterable[Op]) -> list[Op]:
     """Add ops to the run's group; return those it did not hold yet, to be carried out once."""
     ops = list(ops)
     if not ops:
@@ -68,7 +68,7 @@ async def take_new(conn: AsyncConnection, run_id: str, ops: Iterable[Op]) -> lis
     return new
 
 
-async def call_again(conn: AsyncConnection, run_id: str, maybe_grouped: bool) -> bool:
+async def call_again(conn: Connection, run_id: str, maybe_grouped: bool) -> bool:
     """Once a step of the run has its result: whether the function is to be called now.
 
     `maybe_grouped` False (the run had no group when its row was read, and nothing was handed

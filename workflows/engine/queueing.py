@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Row, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from workflows.engine import expressions, schema
 from workflows.engine.flow_config import PRIORITY_RANGE
 from workflows.engine.registry import FunctionDef
-from workflows.engine.store import add_job
+from workflows.engine.store import Connection, add_job
 
 # A run with only a finish timeout still gets a start marker job; it is due in ten years.
 NEVER_SECONDS = 10 * 365 * 86400.0
@@ -19,9 +18,7 @@ START_TIMEOUT = "start-timeout"
 FINISH_TIMEOUT = "finish-timeout"
 
 
-async def load_state(
-    conn: AsyncConnection, function_id: str, kind: str, key: str
-) -> Row[Any] | None:
+async def load_state(conn: Connection, function_id: str, kind: str, key: str) -> Row[Any] | None:
     table = schema.flow_state
     query = select(table).where(
         table.c.function_id == function_id, table.c.kind == kind, table.c.key == key
@@ -30,7 +27,7 @@ async def load_state(
 
 
 async def save_state(
-    conn: AsyncConnection,
+    conn: Connection,
     function_id: str,
     kind: str,
     key: str,
@@ -49,7 +46,7 @@ async def save_state(
         )
 
 
-async def drop_state(conn: AsyncConnection, function_id: str, kind: str, key: str) -> None:
+async def drop_state(conn: Connection, function_id: str, kind: str, key: str) -> None:
     table = schema.flow_state
     await conn.execute(
         delete(table).where(
@@ -58,7 +55,7 @@ async def drop_state(conn: AsyncConnection, function_id: str, kind: str, key: st
     )
 
 
-async def throttled_start(conn: AsyncConnection, fn: FunctionDef, key: str, now: float) -> float:
+async def throttled_start(conn: Connection, fn: FunctionDef, key: str, now: float) -> float:
     """The start time GCRA gives this run: `limit + burst` start at once, then one each
     `period / limit`; runs over the limit are queued in order, never dropped."""
     assert fn.throttle is not None
@@ -97,9 +94,7 @@ def first_call(
     return due, ({"first": True} if fn.flow.timeouts else None)
 
 
-async def arm_start_timeout(
-    conn: AsyncConnection, fn: FunctionDef, run_id: str, now: float
-) -> None:
+async def arm_start_timeout(conn: Connection, fn: FunctionDef, run_id: str, now: float) -> None:
     """A job that cancels the run unless its first call takes it away first."""
     timeouts = fn.flow.timeouts
     if timeouts is None:

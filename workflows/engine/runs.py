@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Row, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from workflows.engine import expressions, groups, schema
 from workflows.engine.queueing import (
@@ -17,6 +16,7 @@ from workflows.engine.queueing import (
 from workflows.engine.registry import FUNCTION_FAILED, FunctionDef
 from workflows.engine.store import (
     EVENT_DEDUPE_WINDOW,
+    Connection,
     add_job,
     finish_run,
     insert_event,
@@ -38,7 +38,7 @@ def _key(expression: str | None, event: dict[str, Any]) -> str:
 
 
 async def start_run(
-    conn: AsyncConnection,
+    conn: Connection,
     fn: FunctionDef,
     event: dict[str, Any],
     now: float,
@@ -79,7 +79,7 @@ async def start_run(
 
 
 async def _claim_idempotency_key(
-    conn: AsyncConnection, fn: FunctionDef, event: dict[str, Any], now: float
+    conn: Connection, fn: FunctionDef, event: dict[str, Any], now: float
 ) -> bool:
     key = _key(fn.idempotency, event)
     table = schema.idempotency_keys
@@ -95,7 +95,7 @@ async def _claim_idempotency_key(
 
 
 async def end_run(
-    conn: AsyncConnection,
+    conn: Connection,
     run: Row[Any],
     *,
     status: str,
@@ -134,13 +134,13 @@ def _as_inngest_error(error: dict[str, Any]) -> dict[str, str]:
     }
 
 
-async def queue_event(conn: AsyncConnection, event: dict[str, Any], now: float) -> None:
+async def queue_event(conn: Connection, event: dict[str, Any], now: float) -> None:
     seq = await insert_event(conn, event, now)
     await add_job(conn, kind="event", payload={"seq": seq}, available_at=now)
 
 
 async def resume(
-    conn: AsyncConnection, run_id: str, step_id: str, memo: object, now: float, *, op: str
+    conn: Connection, run_id: str, step_id: str, memo: object, now: float, *, op: str
 ) -> bool:
     """Record a step's result for a waiting run and queue its next call, once."""
     run = await load_run(conn, run_id)
@@ -156,5 +156,5 @@ async def resume(
     return True
 
 
-async def latest_event_seq(conn: AsyncConnection) -> int:
+async def latest_event_seq(conn: Connection) -> int:
     return int((await conn.execute(select(func.max(schema.events.c.seq)))).scalar() or 0)

@@ -10,17 +10,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Row, bindparam, delete, event, exists, insert, select, update
+from sqlalchemy import (
+    CursorResult,
+    Executable,
+    Row,
+    bindparam,
+    delete,
+    event,
+    exists,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.engine import Engine as SyncEngine
-from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DisconnectionError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, Pool
 
 from workflows.engine import schema
+from workflows.engine.sqlite_inline import BUSY_WAIT_SECONDS, InlineSQLite, Parameters
 
 EVENT_DEDUPE_WINDOW = 24 * 3600.0
 
@@ -53,6 +65,18 @@ class Job:
             payload=row.payload or {},
             available_at=row.available_at,
         )
+
+
+class Connection(Protocol):
+    """What the engine's statements need of a connection: SQLAlchemy's `AsyncConnection` on
+    PostgreSQL, an `InlineConnection` on SQLite."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    async def execute(
+        self, statement: Executable, parameters: Parameters = None
+    ) -> CursorResult[Any]: ...
 
 
 @dataclass(frozen=True)
@@ -119,22 +143,37 @@ def _reopen_once_writable(pool: Pool, path: Path) -> None:
 class Store:
     """The engine's tables behind a few verbs."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, busy_wait: float = BUSY_WAIT_SECONDS) -> None:
         self.engine = engine
+        sqlite = engine.dialect.name == "sqlite"
         # SQLite has one writer: queued here, the engine's transactions take turns at once,
         # instead of polling SQLite's lock with sleeps that grow to 100 ms.
-        self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
-        # Single statements (reads, a step's result) run on connections that commit each one.
-        url = engine.url.render_as_string(hide_password=False)
-        self._statements = connect(url, autocommit=True)
+        self._writer = asyncio.Lock() if sqlite else None
+        # The engine's own statements run on the loop's thread on SQLite (see sqlite_inline);
+        # on PostgreSQL, single statements (reads, a step's result) run on connections that
+        # commit each one. `engine` stays for everything else (the REST API, tests).
+        self._inline = (
+            InlineSQLite(engine.url, _sqlite_pragmas, busy_wait=busy_wait) if sqlite else None
+        )
+        self._statements = (
+            None
+            if sqlite
+            else connect(engine.url.render_as_string(hide_password=False), autocommit=True)
+        )
 
     async def close(self) -> None:
         await self.engine.dispose()
-        await self._statements.dispose()
+        if self._inline is not None:
+            self._inline.close()
+        if self._statements is not None:
+            await self._statements.dispose()
 
-    def statement(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+    def statement(self) -> contextlib.AbstractAsyncContextManager[Connection]:
         """A connection for one statement, which commits on its own: a read that needs no
         snapshot beyond that statement's, or a write that is a whole change by itself."""
+        if self._inline is not None:
+            return self._inline.statement()
+        assert self._statements is not None
         return self._statements.connect()
 
     @property
@@ -146,8 +185,12 @@ class Store:
             await conn.run_sync(schema.metadata.create_all)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        async with self._writer or contextlib.nullcontext(), self.engine.begin() as conn:
+    async def transaction(self) -> AsyncIterator[Connection]:
+        if self._inline is not None and self._writer is not None:
+            async with self._writer, self._inline.transaction() as inline:
+                yield inline
+            return
+        async with self.engine.begin() as conn:
             yield conn
 
     async def record_step(
@@ -225,7 +268,7 @@ class Store:
             return list((await conn.execute(query.order_by(schema.runs.c.started_at))).all())
 
 
-async def insert_event(conn: AsyncConnection, payload: dict[str, Any], now: float) -> int:
+async def insert_event(conn: Connection, payload: dict[str, Any], now: float) -> int:
     result = await conn.execute(
         insert(schema.events).values(
             id=payload["id"], name=payload["name"], payload=payload, received_at=now
@@ -237,7 +280,7 @@ async def insert_event(conn: AsyncConnection, payload: dict[str, Any], now: floa
 
 
 async def add_job(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     kind: str,
     available_at: float,
@@ -259,12 +302,12 @@ async def add_job(
     )
 
 
-async def load_run(conn: AsyncConnection, run_id: str) -> Row[Any] | None:
+async def load_run(conn: Connection, run_id: str) -> Row[Any] | None:
     return (await conn.execute(select(schema.runs).where(schema.runs.c.id == run_id))).first()
 
 
 async def save_memo(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     run_id: str,
     step_id: str,
@@ -307,14 +350,14 @@ _RECORD_STEP = {
 }
 
 
-async def delete_job(conn: AsyncConnection, job_id: int) -> bool:
+async def delete_job(conn: Connection, job_id: int) -> bool:
     """Remove a job; False when it was already gone (another worker finished it)."""
     result = await conn.execute(delete(schema.jobs).where(schema.jobs.c.id == job_id))
     return bool(result.rowcount)
 
 
 async def finish_run(
-    conn: AsyncConnection,
+    conn: Connection,
     run_id: str,
     *,
     status: str,
