@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from workflows.engine import schema
+from workflows.engine.sqlite_inline import CHECKPOINT_EVERY
 from workflows.engine.store import Store, add_job, connect
 
 HELD_SECONDS = 0.3
@@ -140,3 +141,22 @@ async def test_what_a_transaction_writes_is_seen_by_the_app_connections_once_com
         async with store.engine.connect() as other:
             after = (await other.execute(select(func.count()).select_from(schema.jobs))).scalar()
     assert (before, after) == (0, 1)
+
+
+async def test_the_log_is_copied_back_into_the_file_every_few_hundred_uses(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "engine.db"
+    pad = "x" * 2000
+    async with scratch_store(path) as store:
+        before = path.stat().st_size
+        for _ in range(CHECKPOINT_EVERY):
+            async with store.statement() as conn:
+                await add_job(conn, kind="event", available_at=0.0, payload={"pad": pad})
+        written = CHECKPOINT_EVERY * len(pad)
+        for _ in range(100):  # by a worker thread, so not at once
+            if path.stat().st_size - before >= written:
+                break
+            await asyncio.sleep(0.05)
+        after = path.stat().st_size
+    assert after - before >= written

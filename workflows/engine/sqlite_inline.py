@@ -12,6 +12,8 @@ cannot block.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -23,7 +25,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import OperationalError
 
+log = logging.getLogger(__name__)
 BUSY_WAIT_SECONDS = 30.0  # as long as the driver-thread connections wait for the lock
+CHECKPOINT_EVERY = 500  # uses of the connections between two checkpoints
 FIRST_BUSY_SLEEP = 0.001
 MAX_BUSY_SLEEP = 0.05
 
@@ -60,7 +64,10 @@ class InlineConnection:
 class InlineSQLite:
     """Two connections to one SQLite file, used only on the loop's thread: one writes a
     transaction at a time (the store queues them), the other runs statements that commit on
-    their own. A connection that finds the file read-only is replaced on its next use."""
+    their own. A connection that finds the file read-only is replaced on its next use.
+
+    Neither copies the write-ahead log back into the file when it commits (SQLite's automatic
+    checkpoint, which ends with an fsync): a worker thread does that every few hundred uses."""
 
     def __init__(
         self,
@@ -78,10 +85,16 @@ class InlineSQLite:
             connect_args={"timeout": 0, "check_same_thread": False},
         )
         event.listen(self._engine, "connect", on_connect)
+        event.listen(self._engine, "connect", _no_automatic_checkpoint)
+        self._path = url.database or ""
         self._writer: Connection | None = None
         self._statements: Connection | None = None
+        self._uses = 0
+        self._checkpoint: asyncio.Task[None] | None = None
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        if self._checkpoint is not None:
+            await self._checkpoint
         for conn in (self._writer, self._statements):
             if conn is not None:
                 conn.close()
@@ -104,6 +117,7 @@ class InlineSQLite:
         except BaseException as error:
             self._roll_back(conn, error)
             raise
+        self._used()
 
     @asynccontextmanager
     async def statement(self) -> AsyncIterator[InlineConnection]:
@@ -116,6 +130,21 @@ class InlineSQLite:
                 self._statements.invalidate()
                 self._statements = None
             raise
+        self._used()
+
+    def _used(self) -> None:
+        self._uses += 1
+        idle = self._checkpoint is None or self._checkpoint.done()
+        if self._uses % CHECKPOINT_EVERY == 0 and idle:
+            self._checkpoint = asyncio.create_task(asyncio.to_thread(self._copy_log_back))
+
+    def _copy_log_back(self) -> None:
+        """A passive checkpoint, which neither waits for nor holds up readers and writers."""
+        try:
+            with contextlib.closing(sqlite3.connect(self._path, timeout=self._busy_wait)) as conn:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as error:  # a read-only or vanished file: the next one tries again
+            log.debug("checkpoint of %s failed: %s", self._path, error)
 
     def _roll_back(self, conn: Connection, cause: BaseException) -> None:
         try:
@@ -131,6 +160,10 @@ class InlineSQLite:
         if self._writer is not None:
             self._writer.invalidate()
             self._writer = None
+
+
+def _no_automatic_checkpoint(dbapi_connection: Any, _record: object) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
 def _read_only(error: BaseException) -> bool:

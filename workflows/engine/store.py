@@ -164,7 +164,7 @@ class Store:
     async def close(self) -> None:
         await self.engine.dispose()
         if self._inline is not None:
-            self._inline.close()
+            await self._inline.close()
         if self._statements is not None:
             await self._statements.dispose()
 
