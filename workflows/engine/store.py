@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -25,11 +23,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect, ExceptionContext
+from sqlalchemy.engine import Dialect
 from sqlalchemy.engine import Engine as SyncEngine
-from sqlalchemy.exc import DisconnectionError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry, Pool
 
 from workflows.engine import schema
 from workflows.engine.sqlite_inline import BUSY_WAIT_SECONDS, InlineSQLite, Parameters
@@ -99,10 +96,9 @@ def connect(database_url: str, *, autocommit: bool = False) -> AsyncEngine:
         engine = create_async_engine(
             database_url, connect_args={"timeout": 30}, pool_reset_on_return=None, **options
         )
+        # Only reads and the tables' creation use it: the engine's writes run on the loop's
+        # thread (`InlineSQLite`), which also replaces a connection that found the file read-only.
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "handle_error", _reopen_when_read_only)
-        if engine.url.database and engine.url.database != ":memory:":
-            _reopen_once_writable(engine.sync_engine.pool, Path(engine.url.database))
         return engine
     if autocommit:
         # What autocommit connections write is a step's result, which a crash of the database
@@ -117,27 +113,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-def _reopen_when_read_only(context: ExceptionContext) -> None:
-    # A file that was read-only when SQLite opened it stays read-only on that connection:
-    # dropping the pool on the refusal lets the engine recover once the file is writable.
-    if "readonly database" in str(context.original_exception):
-        context.is_disconnect = True
-
-
-def _reopen_once_writable(pool: Pool, path: Path) -> None:
-    """A connection SQLite opened while the file was read-only stays read-only: replace it
-    when it is taken from the pool once the file is writable again."""
-
-    @event.listens_for(pool, "connect")
-    def opened(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-        record.info["read_only"] = not os.access(path, os.W_OK)
-
-    @event.listens_for(pool, "checkout")
-    def taken(_dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: object) -> None:
-        if record.info.get("read_only") and os.access(path, os.W_OK):
-            raise DisconnectionError("the database file is writable again")
 
 
 class Store:
