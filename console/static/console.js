@@ -19,6 +19,9 @@ function liveQueue(table) {
 
 function liveItem(item) {
   const source = new EventSource(item.dataset.live);
+  // The reviewer's own decision changes the status too: a reload then would cancel the form's
+  // request, and with it the answer that shows the outcome and moves on to the next item.
+  document.addEventListener("submit", () => source.close());
   source.addEventListener("status", (event) => {
     const update = JSON.parse(event.data);
     if (update.status && update.status !== item.dataset.status) {
