@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import jcs
 
+_EXACT_INTEGERS = 2**53  # beyond this, RFC 8785 writes an integer as the nearest double
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|w|d|h|m|s)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -69,7 +70,35 @@ def hashed_signing_key(signing_key: str) -> str:
 
 def canonical_json(value: object) -> bytes:
     """JSON in RFC 8785 form: what the SDK canonicalizes before checking a signature."""
+    if _written_alike(value):
+        # The C encoder, many times faster than `jcs`'s encoder in Python, on every call.
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        ).encode()
     return bytes(jcs.canonicalize(value))
+
+
+def _written_alike(value: object) -> bool:
+    """Whether Python's encoder writes `value` as RFC 8785 does: no number that JavaScript
+    formats otherwise (floats, integers past 2**53) and no key that sorts otherwise in UTF-16
+    (ASCII keys sort alike). Exact types only: a subclass may encode itself otherwise."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if item is None or type(item) is str or type(item) is bool:
+            continue
+        if type(item) is int:
+            if not -_EXACT_INTEGERS < item < _EXACT_INTEGERS:
+                return False
+        elif type(item) is dict:
+            if not all(type(key) is str and key.isascii() for key in item):
+                return False
+            pending.extend(item.values())
+        elif type(item) is list or type(item) is tuple:
+            pending.extend(item)
+        else:
+            return False
+    return True
 
 
 @dataclass(frozen=True)
