@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from croniter import croniter
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from workflows.engine import expressions, schema
 from workflows.engine.flow_control import trigger
@@ -16,14 +16,23 @@ from workflows.engine.runs import end_run, make_event, resume
 from workflows.engine.store import Connection, Job, add_job, delete_job
 
 log = logging.getLogger(__name__)
+# Built once: every event runs them, and building one costs more than running it.
+_EVENT = select(schema.events).where(schema.events.c.seq == bindparam("seq"))
+_WAITS_FOR = (
+    select(schema.pauses, schema.runs.c.event.label("trigger"))
+    .join(schema.runs, schema.runs.c.id == schema.pauses.c.run_id)
+    .where(
+        schema.pauses.c.event_name == bindparam("event_name"),
+        schema.pauses.c.after_seq < bindparam("seq"),
+    )
+    .order_by(schema.pauses.c.id)
+)
 
 
 async def dispatch_event(
     conn: Connection, job: Job, functions: Mapping[str, FunctionDef], now: float
 ) -> None:
-    row = (
-        await conn.execute(select(schema.events).where(schema.events.c.seq == job.payload["seq"]))
-    ).first()
+    row = (await conn.execute(_EVENT, {"seq": job.payload["seq"]})).first()
     if not await delete_job(conn, job.id) or row is None:
         return
     event: dict[str, Any] = row.payload
@@ -55,12 +64,7 @@ async def _cancel_runs(
 
 async def _resume_waits(conn: Connection, event: dict[str, Any], seq: int, now: float) -> None:
     """Hand the event to every wait it matches; a wait never matches an event older than itself."""
-    waits = await conn.execute(
-        select(schema.pauses, schema.runs.c.event.label("trigger"))
-        .join(schema.runs, schema.runs.c.id == schema.pauses.c.run_id)
-        .where(schema.pauses.c.event_name == event["name"], schema.pauses.c.after_seq < seq)
-        .order_by(schema.pauses.c.id)
-    )
+    waits = await conn.execute(_WAITS_FOR, {"event_name": event["name"], "seq": seq})
     for pause in waits.all():
         context = {"event": pause.trigger, "async": event}
         if not expressions.matches(pause.expression, **context):

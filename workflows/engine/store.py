@@ -199,13 +199,7 @@ class Store:
 
     async def _accept_event(self, payload: dict[str, Any], now: float) -> bool:
         async with self.transaction() as conn:
-            seen = (
-                await conn.execute(
-                    select(schema.events.c.seq, schema.events.c.received_at).where(
-                        schema.events.c.id == payload["id"]
-                    )
-                )
-            ).first()
+            seen = (await conn.execute(_SEEN_EVENT, {"event_id": payload["id"]})).first()
             if seen is not None and seen.received_at > now - EVENT_DEDUPE_WINDOW:
                 return False
             if seen is not None:
@@ -218,9 +212,8 @@ class Store:
         """Up to `limit` due jobs not in `exclude`, oldest first, and when to look again,
         in one read: the scheduler runs this after every job."""
         fetch = limit + len(exclude) + 1
-        query = select(schema.jobs).order_by(schema.jobs.c.available_at, schema.jobs.c.id)
         async with self.statement() as conn:
-            rows = (await conn.execute(query.limit(fetch))).all()
+            rows = (await conn.execute(_DUE_JOBS, {"fetch": fetch})).all()
         pending = [Job.from_row(row) for row in rows if row.id not in exclude]
         due = [job for job in pending if job.available_at <= now]
         later = [job.available_at for job in pending if job.available_at > now]
@@ -233,9 +226,8 @@ class Store:
             return await load_run(conn, run_id)
 
     async def memos(self, run_id: str) -> list[Row[Any]]:
-        query = select(schema.steps).where(schema.steps.c.run_id == run_id)
         async with self.statement() as conn:
-            return list((await conn.execute(query.order_by(schema.steps.c.at))).all())
+            return list((await conn.execute(_MEMOS, {"run_id": run_id})).all())
 
     async def runs_for_event(self, event_id: str) -> list[Row[Any]]:
         query = select(schema.runs).where(schema.runs.c.event_id == event_id)
@@ -244,11 +236,8 @@ class Store:
 
 
 async def insert_event(conn: Connection, payload: dict[str, Any], now: float) -> int:
-    result = await conn.execute(
-        insert(schema.events).values(
-            id=payload["id"], name=payload["name"], payload=payload, received_at=now
-        )
-    )
+    row = {"id": payload["id"], "name": payload["name"], "payload": payload, "received_at": now}
+    result = await conn.execute(_INSERT_EVENT, row)
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
@@ -264,21 +253,20 @@ async def add_job(
     immediate: bool = True,
     payload: dict[str, Any] | None = None,
 ) -> None:
-    await conn.execute(
-        insert(schema.jobs).values(
-            kind=kind,
-            run_id=run_id,
-            target=target,
-            attempt=0,
-            immediate=immediate,
-            payload=payload,
-            available_at=available_at,
-        )
-    )
+    row = {
+        "kind": kind,
+        "run_id": run_id,
+        "target": target,
+        "attempt": 0,
+        "immediate": immediate,
+        "payload": payload,
+        "available_at": available_at,
+    }
+    await conn.execute(_ADD_JOB, row)
 
 
 async def load_run(conn: Connection, run_id: str) -> Row[Any] | None:
-    return (await conn.execute(select(schema.runs).where(schema.runs.c.id == run_id))).first()
+    return (await conn.execute(_LOAD_RUN, {"run_id": run_id})).first()
 
 
 async def save_memo(
@@ -327,8 +315,7 @@ _RECORD_STEP = {
 
 async def delete_job(conn: Connection, job_id: int) -> bool:
     """Remove a job; False when it was already gone (another worker finished it)."""
-    result = await conn.execute(delete(schema.jobs).where(schema.jobs.c.id == job_id))
-    return bool(result.rowcount)
+    return bool((await conn.execute(_DELETE_JOB, {"job_id": job_id})).rowcount)
 
 
 async def finish_run(
@@ -341,11 +328,47 @@ async def finish_run(
     error: object = None,
 ) -> bool:
     """Move a running run to its end state; False when it had already ended."""
-    result = await conn.execute(
-        update(schema.runs)
-        .where(schema.runs.c.id == run_id, schema.runs.c.status == "Running")
-        .values(status=status, output=output, error=error, ended_at=at)
-    )
-    await conn.execute(delete(schema.jobs).where(schema.jobs.c.run_id == run_id))
-    await conn.execute(delete(schema.pauses).where(schema.pauses.c.run_id == run_id))
+    ending = {
+        "run_id": run_id,
+        "end_status": status,
+        "end_output": output,
+        "end_error": error,
+        "ended": at,
+    }
+    result = await conn.execute(_FINISH_RUN, ending)
+    await conn.execute(_DELETE_RUN_JOBS, {"run_id": run_id})
+    await conn.execute(_DELETE_RUN_PAUSES, {"run_id": run_id})
     return bool(result.rowcount)
+
+
+# Built once, like the statements above: each runs at least once a run, and building one costs
+# SQLAlchemy several times what SQLite takes to run it.
+_SEEN_EVENT = select(schema.events.c.seq, schema.events.c.received_at).where(
+    schema.events.c.id == bindparam("event_id")
+)
+_INSERT_EVENT = insert(schema.events)
+_ADD_JOB = insert(schema.jobs)
+_DELETE_JOB = delete(schema.jobs).where(schema.jobs.c.id == bindparam("job_id"))
+_DUE_JOBS = (
+    select(schema.jobs)
+    .order_by(schema.jobs.c.available_at, schema.jobs.c.id)
+    .limit(bindparam("fetch"))
+)
+_LOAD_RUN = select(schema.runs).where(schema.runs.c.id == bindparam("run_id"))
+_MEMOS = (
+    select(schema.steps)
+    .where(schema.steps.c.run_id == bindparam("run_id"))
+    .order_by(schema.steps.c.at)
+)
+_FINISH_RUN = (
+    update(schema.runs)
+    .where(schema.runs.c.id == bindparam("run_id"), schema.runs.c.status == "Running")
+    .values(
+        status=bindparam("end_status"),
+        output=bindparam("end_output", type_=schema.runs.c.output.type),
+        error=bindparam("end_error", type_=schema.runs.c.error.type),
+        ended_at=bindparam("ended"),
+    )
+)
+_DELETE_RUN_JOBS = delete(schema.jobs).where(schema.jobs.c.run_id == bindparam("run_id"))
+_DELETE_RUN_PAUSES = delete(schema.pauses).where(schema.pauses.c.run_id == bindparam("run_id"))
