@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from workflows.engine import schema
@@ -143,20 +144,38 @@ async def test_what_a_transaction_writes_is_seen_by_the_app_connections_once_com
     assert (before, after) == (0, 1)
 
 
-async def test_the_log_is_copied_back_into_the_file_every_few_hundred_uses(
+async def test_the_log_is_copied_back_into_the_file_once_every_few_hundred_uses(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "engine.db"
     pad = "x" * 2000
+
+    async def add_padded_job(store: Store) -> None:
+        async with store.statement() as conn:
+            await add_job(conn, kind="event", available_at=0.0, payload={"pad": pad})
+
     async with scratch_store(path) as store:
         before = path.stat().st_size
-        for _ in range(CHECKPOINT_EVERY):
-            async with store.statement() as conn:
-                await add_job(conn, kind="event", available_at=0.0, payload={"pad": pad})
+        for _ in range(CHECKPOINT_EVERY - 1):
+            await add_padded_job(store)
+        await asyncio.sleep(0.3)
+        not_yet = path.stat().st_size  # every write so far is in the log alone
+        await add_padded_job(store)
         written = CHECKPOINT_EVERY * len(pad)
         for _ in range(100):  # by a worker thread, so not at once
             if path.stat().st_size - before >= written:
                 break
             await asyncio.sleep(0.05)
         after = path.stat().st_size
+    assert not_yet == before
     assert after - before >= written
+
+
+async def test_an_error_other_than_a_held_lock_is_raised_at_once(tmp_path: Path) -> None:
+    async with scratch_store(tmp_path / "engine.db") as store:
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="no such table"):
+            async with store.statement() as conn:
+                await conn.execute(text("SELECT * FROM no_such_table"))
+        waited = time.monotonic() - started
+    assert waited < 1.0  # not retried for the 30 s a held lock gets

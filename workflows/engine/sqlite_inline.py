@@ -79,9 +79,8 @@ class InlineSQLite:
         self._busy_wait = busy_wait
         self._engine: Engine = create_engine(
             url.set(drivername="sqlite+pysqlite"),
+            # No implicit transactions: this class begins and ends them itself.
             isolation_level="AUTOCOMMIT",
-            skip_autocommit_rollback=True,
-            pool_reset_on_return=None,
             connect_args={"timeout": 0, "check_same_thread": False},
         )
         event.listen(self._engine, "connect", on_connect)
