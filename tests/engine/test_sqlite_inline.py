@@ -179,3 +179,15 @@ async def test_an_error_other_than_a_held_lock_is_raised_at_once(tmp_path: Path)
                 await conn.execute(text("SELECT * FROM no_such_table"))
         waited = time.monotonic() - started
     assert waited < 1.0  # not retried for the 30 s a held lock gets
+
+
+async def test_closing_the_store_closes_every_connection_to_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "engine.db"
+    async with scratch_store(path) as store:
+        await add_one_job(store)
+        await add_job_alone(store)
+        assert await count_jobs(store) == 1 + 1
+        log = path.with_name(path.name + "-wal")
+        assert log.exists()
+    # SQLite removes the write-ahead log when the last connection to the file closes.
+    assert not log.exists()
