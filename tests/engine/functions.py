@@ -24,6 +24,7 @@ class Observed:
     attempts: list[int] = field(default_factory=list)
     order: list[str] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    cancellations: list[dict[str, Any]] = field(default_factory=list)
     gates: dict[str, asyncio.Event] = field(default_factory=dict)
 
     def gate(self, name: str) -> asyncio.Event:
@@ -338,4 +339,15 @@ def _flow_control(client: inngest.Inngest, seen: Observed) -> list[inngest.Funct
         seen.calls["cancellable-finished"] += 1
         return "not cancelled"
 
-    return [filtered, cron, idempotent, throttled, limited, cancellable]
+    @client.create_function(
+        fn_id="after-cancel",
+        trigger=inngest.TriggerEvent(
+            event="inngest/function.cancelled",
+            expression="event.data.function_id == 't-cancellable'",
+        ),
+    )
+    async def after_cancel(ctx: inngest.Context) -> None:
+        seen.cancellations.append(dict(ctx.event.data))
+        seen.gate("cancel-announced").set()
+
+    return [filtered, cron, idempotent, throttled, limited, cancellable, after_cancel]

@@ -86,6 +86,12 @@ async def test_signed_mode_runs_functions_and_refuses_forgeries(
         assert set(h.engine.functions) >= {"t-steps"}
         unauthenticated = await h.http.get(f"{h.engine_url}/v1/runs/{run['run_id']}")
         assert unauthenticated.status_code == 401
+        waiting = await h.send("t/cancellable", {"id": "x"})
+        await h.settle(lambda: pending_job(h, "wait-timeout", future=True))
+        waiting_run = (await h.runs(waiting))[0]["run_id"]
+        refused_cancel = await h.http.delete(f"{h.engine_url}/v1/runs/{waiting_run}")
+        assert refused_cancel.status_code == 401
+        assert (await h.runs(waiting))[0]["status"] == "Running"
         bearer = {"authorization": f"Bearer {hashed_signing_key(SIGNING_KEY)}"}
         allowed = await h.http.get(f"{h.engine_url}/v1/runs/{run['run_id']}", headers=bearer)
         assert allowed.json()["data"]["status"] == "Completed"

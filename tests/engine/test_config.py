@@ -78,6 +78,50 @@ async def test_a_cancel_event_cancels_only_the_matching_run(suite: Suite) -> Non
     assert seen.calls["cancellable-finished"] == 0
 
 
+async def test_a_cancelled_run_is_announced_with_inngests_payload(suite: Suite) -> None:
+    h, seen = suite
+    event_id = await h.send("t/cancellable", {"id": "x"})
+    await h.settle(lambda: _runs_waiting(h, 1))
+    await h.send("t/cancel", {"id": "x"})
+    run = await h.finished_run(event_id)
+    await h.settle(lambda: _first(seen.cancellations))
+    announced = seen.cancellations[0]
+    assert (announced["function_id"], announced["run_id"]) == ("t-cancellable", run["run_id"])
+    assert announced["event"]["id"] == event_id
+    assert announced["event"]["data"] == {"id": "x"}
+    assert announced["error"] == {
+        "error": "function cancelled",
+        "name": "Error",
+        "message": "function cancelled",
+        "stack": "",
+    }
+
+
+async def test_delete_cancels_a_running_run_and_leaves_an_ended_one_alone(suite: Suite) -> None:
+    h, seen = suite
+    waiting = await h.send("t/cancellable", {"id": "x"})
+    await h.settle(lambda: _runs_waiting(h, 1))
+    run_id = (await h.runs(waiting))[0]["run_id"]
+    cancelled = await h.http.delete(f"{h.engine_url}/v1/runs/{run_id}", headers=h.api_headers)
+    assert cancelled.status_code == 200
+    assert cancelled.json()["data"]["status"] == "Cancelled"
+    await h.settle(lambda: _first(seen.cancellations))
+    assert seen.cancellations[0]["run_id"] == run_id
+    await h.send("t/never", {})
+    assert seen.calls["cancellable-finished"] == 0
+
+    done = await h.finished_run(await h.send("t/steps"))
+    again = await h.http.delete(f"{h.engine_url}/v1/runs/{done['run_id']}", headers=h.api_headers)
+    assert (again.status_code, again.json()["data"]["status"]) == (200, "Completed")
+    missing = await h.http.delete(f"{h.engine_url}/v1/runs/no-such-run", headers=h.api_headers)
+    assert missing.status_code == 404
+    assert len(seen.cancellations) == 1
+
+
+async def _first(items: list[dict[str, object]]) -> bool | None:
+    return True if items else None
+
+
 async def test_the_same_event_id_sent_ten_times_makes_one_run(suite: Suite) -> None:
     h, seen = suite
     ids = await asyncio.gather(*(h.send("t/steps", id="evt-dup") for _ in range(10)))

@@ -179,3 +179,20 @@ async def test_race_mode_runs_a_branchs_next_step_as_soon_as_its_last_one_ends(
     assert seen.order == ["a.1", "a.2", "b.1", "b.2"]
     # the first call, four steps, and a call to discover what follows each of them
     assert seen.calls["race-requests"] == 9
+
+
+async def test_a_cancelled_run_is_announced_to_functions_triggered_by_it(
+    target: Target, seen: Observed
+) -> None:
+    event_id = await target.send("t/cancellable", {"id": "k"})
+    task = asyncio.create_task(target.finished_run(event_id))
+    while not task.done():  # a cancel event only reaches runs already started
+        await target.send("t/cancel", {"id": "k"})
+        await asyncio.wait({task}, timeout=0.5)
+    run = task.result()
+    assert run["status"] == "Cancelled"
+    async with asyncio.timeout(GATE_LIMIT):
+        await seen.gate("cancel-announced").wait()
+    announced = seen.cancellations[0]
+    assert (announced["run_id"], announced["event"]["data"]) == (run["run_id"], {"id": "k"})
+    assert announced["error"]["message"] == "function cancelled"

@@ -227,6 +227,16 @@ def create_api(engine: Engine) -> Starlette:
         row = await engine.store.run(params["run_id"])
         return None if row is None else run_json(row)
 
+    async def cancel_run(request: Request) -> JSONResponse:
+        if not authorized(request):
+            return _error(401, "unauthorized")
+        run_id = request.path_params["run_id"]
+        if not await engine.cancel(run_id):
+            return _error(404, "run not found")
+        row = await engine.store.run(run_id)
+        assert row is not None
+        return JSONResponse({"data": run_json(row)})
+
     async def run_events(params: Params) -> Any:
         row = await engine.store.run(params["run_id"])
         if row is None:
@@ -250,6 +260,7 @@ def create_api(engine: Engine) -> Starlette:
             Route("/v1/events/{event_id}", reading(event, "event"), methods=["GET"]),
             Route("/v1/events/{event_id}/runs", reading(event_runs, "event"), methods=["GET"]),
             Route("/v1/runs/{run_id}", reading(get_run, "run"), methods=["GET"]),
+            Route("/v1/runs/{run_id}", cancel_run, methods=["DELETE"]),
             # Not in Inngest's API: the embedded engine's own view of a run, for the console.
             Route("/v1/runs/{run_id}/timeline", reading(timeline, "run"), methods=["GET"]),
             # What the SDK reads when a call says `use_api`: the run's events and its steps'

@@ -24,8 +24,9 @@ from workflows.engine.dispatch import (
 from workflows.engine.executor import INFER_JOB, Executor
 from workflows.engine.protocol import sign
 from workflows.engine.registry import FunctionDef
+from workflows.engine.runs import end_run
 from workflows.engine.scheduler import Scheduler
-from workflows.engine.store import Job, Store, connect, new_id
+from workflows.engine.store import Job, Store, connect, load_run, new_id
 from workflows.engine.transport import Transport, TransportError
 
 log = logging.getLogger(__name__)
@@ -193,6 +194,17 @@ class Engine:
             ids.append(event["id"])
         self._scheduler.wake()
         return ids
+
+    async def cancel(self, run_id: str) -> bool:
+        """Cancel a running run, as Inngest's `DELETE /v1/runs/{id}` does; False if there is no
+        such run. A run that has ended stays as it ended."""
+        async with self._dispatch_lock, self.store.transaction() as conn:
+            run = await load_run(conn, run_id)
+            if run is None:
+                return False
+            await end_run(conn, run, status="Cancelled", now=self.clock.now())
+        self._scheduler.wake()
+        return True
 
     async def register(self, app_name: str, functions: list[FunctionDef]) -> None:
         """Replace an app's functions; (re)schedule their crons."""

@@ -11,6 +11,7 @@ from workflows.engine import expressions
 from workflows.engine.flow_config import FlowControl, whole_seconds
 
 DEFAULT_RETRIES = 3
+FUNCTION_CANCELLED = "inngest/function.cancelled"
 FUNCTION_FAILED = "inngest/function.failed"
 FUNCTION_INVOKED = "inngest/function.invoked"
 SCHEDULED = "inngest/scheduled.timer"

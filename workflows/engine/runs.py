@@ -13,7 +13,7 @@ from workflows.engine.queueing import (
     first_call,
     throttled_start,
 )
-from workflows.engine.registry import FUNCTION_FAILED, FunctionDef
+from workflows.engine.registry import FUNCTION_CANCELLED, FUNCTION_FAILED, FunctionDef
 from workflows.engine.store import (
     EVENT_DEDUPE_WINDOW,
     Connection,
@@ -104,24 +104,29 @@ async def end_run(
     output: object = None,
     error: dict[str, Any] | None = None,
 ) -> None:
-    """Finish a run once, then wake its invoker and announce a failure."""
+    """Finish a run once, then wake its invoker and announce a failure or a cancellation."""
     if not await finish_run(conn, run.id, status=status, at=now, output=output, error=error):
         return
     if run.parent_run_id:
         memo = {"error": error} if status != "Completed" else {"data": output}
         await resume(conn, run.parent_run_id, run.parent_step_id, memo, now, op="InvokeFunction")
-    if status == "Failed" and run.event.get("name") != FUNCTION_FAILED:
-        failed = make_event(
-            FUNCTION_FAILED,
-            {
-                "function_id": run.function_id,
-                "run_id": run.id,
-                "error": _as_inngest_error(error or {}),
-                "event": run.event,
-            },
-            now,
-        )
-        await queue_event(conn, failed, now)
+    announced = _ANNOUNCED.get(status)
+    # A failure handler's own failure is not announced, as on Inngest: it would call itself.
+    if announced is None or run.event.get("name") == FUNCTION_FAILED:
+        return
+    if status == "Cancelled":
+        error = {"error": "function cancelled", "message": "function cancelled"}
+    data = {
+        "function_id": run.function_id,
+        "run_id": run.id,
+        "error": _as_inngest_error(error or {}),
+        "event": run.event,
+    }
+    await queue_event(conn, make_event(announced, data, now), now)
+
+
+# The system events a run's end sends, which functions (and `on_failure` handlers) trigger on.
+_ANNOUNCED = {"Failed": FUNCTION_FAILED, "Cancelled": FUNCTION_CANCELLED}
 
 
 def _as_inngest_error(error: dict[str, Any]) -> dict[str, str]:
