@@ -112,6 +112,11 @@ async def test_a_batch_starts_when_full_and_a_partial_one_at_its_timeout(suite: 
     h.clock.advance(11)
     assert (await h.finished_run(partial[0]))["output"] == [4, 5]
     assert (await h.finished_run(alone))["output"] == [6]
+    # Every event of a batch names its run, and an ended run keeps its events.
+    for event_id in full:
+        assert [run["run_id"] for run in await h.runs(event_id)] == [batched["run_id"]]
+    served = (await h.http.get(url, headers=h.api_headers)).json()
+    assert [event["data"]["n"] for event in served] == [1, 2, 3]
 
 
 async def test_rate_limit_skips_events_over_the_limit_per_key(suite: Suite) -> None:

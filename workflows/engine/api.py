@@ -241,9 +241,7 @@ def create_api(engine: Engine) -> Starlette:
         row = await engine.store.run(params["run_id"])
         if row is None:
             return None
-        fn = engine.functions.get(row.function_id)
-        batch = None if fn is None else await batched_events(engine.store, fn, row.id)
-        return batch or [row.event]
+        return await batched_events(engine.store, row.id) or [row.event]
 
     async def run_steps(params: Params) -> Any:
         if await engine.store.run(params["run_id"]) is None:

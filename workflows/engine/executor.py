@@ -128,7 +128,7 @@ class Executor:
                 attempt=job.attempt,
                 max_attempts=fn.max_attempts,
                 disable_immediate_execution=not job.immediate,
-                events=await run_events(self._store, fn, run.id),
+                events=await run_events(self._store, run.id) if fn.flow.batch else None,
             )
             reply = await self._send(fn.step_url(job.target), request)
         lock = self._locks.setdefault(run.id, asyncio.Lock())

@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select
 
 from workflows.engine import expressions, schema
 from workflows.engine.queueing import (
@@ -61,17 +61,27 @@ async def start(
     if run_id is not None and singleton is not None:
         await save_state(conn, fn.id, "singleton", key, run_id=run_id)
     if run_id is not None and fn.flow.batch is not None:
-        await save_state(conn, fn.id, "batch-run", run_id, run_id=run_id, payload=events)
+        rows = [
+            {"event_id": event["id"], "run_id": run_id, "position": position}
+            for position, event in enumerate(events)
+        ]
+        await conn.execute(insert(schema.run_events), rows)
     return run_id
 
 
-async def run_events(store: Store, fn: FunctionDef, run_id: str) -> list[dict[str, Any]] | None:
-    """The events of a batched run, for the call's `events`; None for a run of one event."""
-    if fn.flow.batch is None:
-        return None
+_BATCH_EVENTS = (  # built once: every call of a batched run reads it
+    select(schema.events.c.payload)
+    .join(schema.run_events, schema.run_events.c.event_id == schema.events.c.id)
+    .where(schema.run_events.c.run_id == bindparam("run_id"))
+    .order_by(schema.run_events.c.position)
+)
+
+
+async def run_events(store: Store, run_id: str) -> list[dict[str, Any]] | None:
+    """The events of a batched run, for its calls and the API; None for a run of one event."""
     async with store.statement() as conn:
-        row = await load_state(conn, fn.id, "batch-run", run_id)
-    return list(row.payload) if row is not None and row.payload else None
+        rows = (await conn.execute(_BATCH_EVENTS, {"run_id": run_id})).scalars().all()
+    return list(rows) or None
 
 
 async def _within_rate_limit(
@@ -117,7 +127,6 @@ async def _add_to_batch(
     size = len(json.dumps(event))
     batch: dict[str, Any]
     if row is None:
-        await _forget_ended_batches(conn, fn)
         batch = {"id": new_id(), "events": [event], "bytes": size}
         job = {"function_id": fn.id, "key": key, "batch_id": batch["id"]}
         await add_job(conn, kind=BATCH, payload=job, available_at=now + rule.timeout)
@@ -130,17 +139,6 @@ async def _add_to_batch(
         await start(conn, fn, batch["events"], now)
     else:
         await save_state(conn, fn.id, BATCH, key, payload=batch)
-
-
-async def _forget_ended_batches(conn: Connection, fn: FunctionDef) -> None:
-    """A batched run's events are kept while it runs; drop those of runs that ended."""
-    state, runs = schema.flow_state, schema.runs
-    ended = select(runs.c.id).where(runs.c.function_id == fn.id, runs.c.status != "Running")
-    await conn.execute(
-        delete(state).where(
-            state.c.function_id == fn.id, state.c.kind == "batch-run", state.c.run_id.in_(ended)
-        )
-    )
 
 
 async def fire(

@@ -99,6 +99,16 @@ pauses = Table(
     Column("expires_at", Float, nullable=False),
 )
 
+# The events of a batched run, in order (its first is also the run's `event_id`): what its calls
+# and `GET /v0/runs/{id}/batch` send, and how each event's runs are found.
+run_events = Table(
+    "engine_run_events",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("run_id", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
 idempotency_keys = Table(
     "engine_idempotency_keys",
     metadata,

@@ -19,6 +19,7 @@ from sqlalchemy import (
     event,
     exists,
     insert,
+    or_,
     select,
     update,
 )
@@ -230,7 +231,10 @@ class Store:
             return list((await conn.execute(_MEMOS, {"run_id": run_id})).all())
 
     async def runs_for_event(self, event_id: str) -> list[Row[Any]]:
-        query = select(schema.runs).where(schema.runs.c.event_id == event_id)
+        batches = select(schema.run_events.c.run_id).where(schema.run_events.c.event_id == event_id)
+        query = select(schema.runs).where(
+            or_(schema.runs.c.event_id == event_id, schema.runs.c.id.in_(batches))
+        )
         async with self.statement() as conn:
             return list((await conn.execute(query.order_by(schema.runs.c.started_at))).all())
 
