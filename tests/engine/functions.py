@@ -123,19 +123,28 @@ def _ops(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]
         await ctx.step.sleep("take-an-hour", datetime.timedelta(hours=1))
         return "late"
 
+    def parent_of_slow_child(fn_id: str, timeout: datetime.timedelta) -> inngest.Function[Any]:
+        """A parent that gives the hour-long child `timeout`, and returns the error it gets."""
+
+        @client.create_function(fn_id=fn_id, trigger=inngest.TriggerEvent(event=f"t/{fn_id}"))
+        async def parent(ctx: inngest.Context) -> Any:
+            try:
+                return await ctx.step.invoke(
+                    "call-slow-child", function=slow_child, data={}, timeout=timeout
+                )
+            except inngest.StepError as error:
+                return {"name": error.name, "message": error.message}
+
+        return parent
+
     @client.create_function(
-        fn_id="impatient-parent", trigger=inngest.TriggerEvent(event="t/impatient-parent")
+        fn_id="short-lived",
+        trigger=inngest.TriggerEvent(event="t/short-lived"),
+        timeouts=inngest.Timeouts(finish=datetime.timedelta(seconds=1)),
     )
-    async def impatient_parent(ctx: inngest.Context) -> Any:
-        try:
-            return await ctx.step.invoke(
-                "call-slow-child",
-                function=slow_child,
-                data={},
-                timeout=datetime.timedelta(minutes=1),
-            )
-        except inngest.StepError as error:
-            return {"name": error.name, "message": error.message}
+    async def short_lived(ctx: inngest.Context) -> Any:
+        await ctx.step.sleep("outlive-the-timeout", datetime.timedelta(hours=1))
+        return "finished"
 
     return [
         steps,
@@ -148,7 +157,9 @@ def _ops(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[Any]]
         child,
         parent,
         slow_child,
-        impatient_parent,
+        parent_of_slow_child("impatient-parent", datetime.timedelta(minutes=1)),
+        parent_of_slow_child("hasty-parent", datetime.timedelta(seconds=1)),
+        short_lived,
     ]
 
 
@@ -229,6 +240,7 @@ def _failures(client: inngest.Inngest, seen: Observed) -> list[inngest.Function[
 
     async def record_failure(ctx: inngest.Context) -> None:
         seen.failures.append(dict(ctx.event.data))
+        seen.gate("failure-announced").set()
 
     @client.create_function(
         fn_id="doomed",

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -74,6 +75,13 @@ def make_client(engine_url: str, signing_key: str | None = None) -> inngest.Inng
         signing_key=signing_key,
         is_production=signing_key is not None,
     )
+
+
+class WallClock(ManualClock):
+    """The wall clock behind the manual clock's type, for a test that really waits."""
+
+    def now(self) -> float:
+        return time.time()
 
 
 @dataclass

@@ -18,7 +18,14 @@ import inngest.fast_api
 import pytest
 
 from tests.engine.functions import Observed, build_suite
-from tests.engine.harness import EVENT_KEY, free_port, make_client, running_harness, serve
+from tests.engine.harness import (
+    EVENT_KEY,
+    WallClock,
+    free_port,
+    make_client,
+    running_harness,
+    serve,
+)
 
 EXTERNAL_URL = os.environ.get("INNGEST_CONFORMANCE_URL")
 GATE_LIMIT = 10.0  # seconds for a function to reach a point the test waits for
@@ -35,6 +42,7 @@ class Target(Protocol):
     async def send(self, name: str, data: dict[str, Any] | None = None) -> str: ...
     async def send_events(self, events: list[dict[str, Any]]) -> list[str]: ...
     async def finished_run(self, event_id: str) -> dict[str, Any]: ...
+    async def runs(self, event_id: str) -> list[dict[str, Any]]: ...
 
 
 class ExternalServer:
@@ -55,11 +63,14 @@ class ExternalServer:
         response.raise_for_status()
         return [str(event_id) for event_id in response.json()["ids"]]
 
+    async def runs(self, event_id: str) -> list[dict[str, Any]]:
+        response = await self.http.get(f"{self.url}/v1/events/{event_id}/runs")
+        return list(response.json().get("data") or [])
+
     async def finished_run(self, event_id: str) -> dict[str, Any]:
         async with asyncio.timeout(30):
             while True:  # a remote server offers nothing to wait on but its API
-                runs = (await self.http.get(f"{self.url}/v1/events/{event_id}/runs")).json()
-                ended = [r for r in runs.get("data") or [] if r["status"] != "Running"]
+                ended = [r for r in await self.runs(event_id) if r["status"] != "Running"]
                 if ended:
                     return dict(ended[0])
                 await asyncio.sleep(0.1)
@@ -78,7 +89,11 @@ async def target(
     if request.param == "embedded":
         client = make_client(f"http://127.0.0.1:{engine_port}")
         database = f"sqlite+aiosqlite:///{tmp_path}/engine.db"
-        async with running_harness(database, build_suite(client, seen), client, engine_port) as h:
+        functions = build_suite(client, seen)
+        # The wall clock, as a remote server has: these tests wait for real seconds.
+        async with running_harness(
+            database, functions, client, engine_port, clock=WallClock()
+        ) as h:
             # These tests send events while they wait for a run, as they would to a remote
             # server: an engine idle between two of them is not a broken one.
             h.fail_when_idle = False
@@ -196,3 +211,56 @@ async def test_a_cancelled_run_is_announced_to_functions_triggered_by_it(
     announced = seen.cancellations[0]
     assert (announced["run_id"], announced["event"]["data"]) == (run["run_id"], {"id": "k"})
     assert announced["error"]["message"] == "function cancelled"
+
+
+async def test_a_failed_run_is_announced_with_inngests_error_shape(
+    target: Target, seen: Observed
+) -> None:
+    run = await target.finished_run(await target.send("t/doomed"))  # one retry, a second on
+    assert run["status"] == "Failed"
+    async with asyncio.timeout(GATE_LIMIT):
+        await seen.gate("failure-announced").wait()
+    announced = seen.failures[0]
+    assert announced["run_id"] == run["run_id"]
+    assert set(announced["error"]) >= {"error", "name", "message", "stack"}
+    assert announced["error"]["message"] == "broken for good"
+
+
+async def test_a_non_retriable_error_in_a_step_is_not_retried(
+    target: Target, seen: Observed
+) -> None:
+    run = await target.finished_run(await target.send("t/step-no-retry"))
+    assert run["status"] == "Failed"
+    assert seen.calls["step-no-retry"] == 1  # retries=4, yet one attempt
+
+
+async def test_an_invoke_that_outlasts_its_timeout_raises_inngests_timeout_error(
+    target: Target,
+) -> None:
+    run = await target.finished_run(await target.send("t/hasty-parent"))
+    assert run["output"] == {
+        "name": "InngestInvokeTimeoutError",
+        "message": "Timed out waiting for invoked function to complete",
+    }
+
+
+async def test_a_run_past_its_finish_timeout_is_cancelled(target: Target) -> None:
+    run = await target.finished_run(await target.send("t/short-lived"))
+    assert run["status"] == "Cancelled"
+
+
+async def test_debounce_starts_one_run_with_the_last_event(target: Target, seen: Observed) -> None:
+    ids = await target.send_events([{"name": "t/quick-debounce", "data": {"n": n}} for n in (1, 2)])
+    run = await target.finished_run(ids[-1])
+    assert run["output"] == [2]
+    assert seen.calls["quick-debounce"] == 1
+
+
+async def test_an_event_over_the_rate_limit_starts_nothing(target: Target, seen: Observed) -> None:
+    first, over = await target.send_events(
+        [{"name": "t/rate-limited", "data": {"key": "k", "n": n}} for n in (1, 2)]
+    )
+    assert (await target.finished_run(first))["output"] == [1]
+    await asyncio.sleep(1.0)  # time for a second run, if there were one
+    assert await target.runs(over) == []
+    assert seen.calls["rate-limited"] == 1

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from tests.engine.functions import Observed, build_suite
-from tests.engine.harness import Harness, make_client, running_harness
-from workflows.engine import ManualClock, schema
+from tests.engine.harness import Harness, WallClock, make_client, running_harness
+from workflows.engine import schema
 from workflows.engine.registry import FunctionDef, RegistrationError
 from workflows.engine.store import Store, connect
 
@@ -217,13 +217,6 @@ def _opens_the_line_at_the_end(seen: Observed) -> Iterator[None]:
         yield
     finally:
         seen.gate("line").set()
-
-
-class WallClock(ManualClock):
-    """The wall clock behind the manual clock's type, for a test that really waits."""
-
-    def now(self) -> float:
-        return time.time()
 
 
 async def _true(condition: bool) -> bool | None:
