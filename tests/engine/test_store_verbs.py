@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,39 @@ async def test_an_event_id_is_accepted_once_a_day(store: Store) -> None:
     # Each acceptance queued one dispatch; the newest points at the event now stored.
     assert [job.kind for job in jobs] == ["event", "event"]
     assert jobs[-1].payload == {"seq": stored[0].seq}
+
+
+async def test_an_event_id_sent_by_ten_requests_at_once_is_accepted_by_one(store: Store) -> None:
+    # On PostgreSQL the requests' transactions overlap, and all but one meet the unique id.
+    event = {"id": "evt_racing", "name": "test/event", "data": {}}
+    accepted = await asyncio.gather(*(store.accept_event(dict(event), T0) for _ in range(10)))
+    assert sorted(accepted) == [False] * 9 + [True]
+    assert await _count(store, schema.events) == 1
+    assert await _count(store, schema.jobs) == 1
+
+
+async def test_postgresql_commits_step_results_without_waiting_for_the_disk(store: Store) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    show = text("SHOW synchronous_commit")
+    async with store.statement() as conn:
+        assert (await conn.execute(show)).scalar() == "off"
+    async with store.transaction() as conn:  # a transaction's changes wait, as by default
+        assert (await conn.execute(show)).scalar() == "on"
+
+
+async def test_postgresql_serves_forty_statements_at_once(store: Store) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL pool")
+    all_in = asyncio.Barrier(40)
+
+    async def hold_a_connection() -> None:
+        async with store.statement() as conn:
+            await conn.execute(text("SELECT 1"))
+            await all_in.wait()
+
+    async with asyncio.timeout(10):  # a smaller pool waits 30 s for a connection, then fails
+        await asyncio.gather(*(hold_a_connection() for _ in range(40)))
 
 
 async def test_an_event_accepted_again_a_day_later_comes_after_every_earlier_event(

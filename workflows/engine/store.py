@@ -24,7 +24,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.engine import Engine as SyncEngine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -83,30 +83,30 @@ class Due:
     next_at: float | None  # when the earliest job not listed is due; None when there is none
 
 
-def connect(database_url: str, *, autocommit: bool = False) -> AsyncEngine:
+def connect(database_url: str | URL, *, autocommit: bool = False) -> AsyncEngine:
     """An async engine; SQLite gets WAL and a busy timeout so the web app can share the file.
-    `autocommit` connections run each statement as a transaction of its own."""
-    options: dict[str, Any] = {}
-    if autocommit:
-        # A connection that commits each statement has no transaction to roll back when it is
-        # returned: skipping that rollback saves a round trip to the driver per statement.
-        options = {"isolation_level": "AUTOCOMMIT", "skip_autocommit_rollback": True}
-    if database_url.startswith("sqlite"):
+    On PostgreSQL, `autocommit` connections run each statement as a transaction of its own."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
         # No reset on return: closing a connection already rolls back what it left open, and
         # each round trip to the driver's thread counts on a busy machine.
-        engine = create_async_engine(
-            database_url, connect_args={"timeout": 30}, pool_reset_on_return=None, **options
-        )
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None)
         # Only reads and the tables' creation use it: the engine's writes run on the loop's
         # thread (`InlineSQLite`), which also replaces a connection that found the file read-only.
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    options: dict[str, Any] = {}
     if autocommit:
-        # What autocommit connections write is a step's result, which a crash of the database
-        # server (not of the engine) may lose for a moment after it commits, like SQLite's
+        # What these connections write is a step's result, which a crash of the database server
+        # (not of the engine) may lose for a moment after it commits, like SQLite's
         # synchronous=NORMAL: the step then runs again, as after any crash before its commit.
-        options["connect_args"] = {"server_settings": {"synchronous_commit": "off"}}
-    return create_async_engine(database_url, pool_size=20, max_overflow=20, **options)
+        # With no transaction to roll back on return, skipping that rollback saves a round trip.
+        options = {
+            "isolation_level": "AUTOCOMMIT",
+            "skip_autocommit_rollback": True,
+            "connect_args": {"server_settings": {"synchronous_commit": "off"}},
+        }
+    return create_async_engine(url, pool_size=20, max_overflow=20, **options)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
@@ -121,21 +121,19 @@ class Store:
 
     def __init__(self, engine: AsyncEngine, *, busy_wait: float = BUSY_WAIT_SECONDS) -> None:
         self.engine = engine
-        sqlite = engine.dialect.name == "sqlite"
-        # SQLite has one writer: queued here, the engine's transactions take turns at once,
-        # instead of polling SQLite's lock with sleeps that grow to 100 ms.
-        self._writer = asyncio.Lock() if sqlite else None
-        # The engine's own statements run on the loop's thread on SQLite (see sqlite_inline);
-        # on PostgreSQL, single statements (reads, a step's result) run on connections that
-        # commit each one. `engine` stays for everything else (the REST API, tests).
-        self._inline = (
-            InlineSQLite(engine.url, _sqlite_pragmas, busy_wait=busy_wait) if sqlite else None
-        )
-        self._statements = (
-            None
-            if sqlite
-            else connect(engine.url.render_as_string(hide_password=False), autocommit=True)
-        )
+        self._writer: asyncio.Lock | None = None
+        self._inline: InlineSQLite | None = None
+        self._statements: AsyncEngine | None = None
+        if engine.dialect.name == "sqlite":
+            # SQLite has one writer: queued here, the engine's transactions take turns at once,
+            # instead of polling SQLite's lock. The engine's own statements run on the loop's
+            # thread (see sqlite_inline).
+            self._writer = asyncio.Lock()
+            self._inline = InlineSQLite(engine.url, _sqlite_pragmas, busy_wait=busy_wait)
+        else:
+            # Single statements (reads, a step's result) run on connections that commit each
+            # one. `engine` stays for everything else (the REST API, tests).
+            self._statements = connect(engine.url, autocommit=True)
 
     async def close(self) -> None:
         await self.engine.dispose()
