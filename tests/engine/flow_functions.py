@@ -53,6 +53,7 @@ def dispatch_flow_functions(client: inngest.Inngest, seen: Observed) -> list[inn
 
     async def hold_in_line(name: str) -> str:
         seen.order.append(name)
+        seen.gate(f"{name}-in-line").set()
         await seen.gate("line").wait()
         return name
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ class Observed:
     order: list[str] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     cancellations: list[dict[str, Any]] = field(default_factory=list)
+    started: list[float] = field(default_factory=list)  # monotonic, when throttled runs began
     gates: dict[str, asyncio.Event] = field(default_factory=dict)
 
     def gate(self, name: str) -> asyncio.Event:
@@ -317,14 +319,18 @@ def _flow_control(client: inngest.Inngest, seen: Observed) -> list[inngest.Funct
         seen.calls["idempotent"] += 1
         return ctx.event.data["key"]
 
-    @client.create_function(
-        fn_id="throttled",
-        trigger=inngest.TriggerEvent(event="t/throttled"),
-        throttle=inngest.Throttle(limit=1, period=datetime.timedelta(minutes=1)),
-    )
-    async def throttled(ctx: inngest.Context) -> Any:
-        seen.calls["throttled"] += 1
-        return "started"
+    def throttled(fn_id: str, period: datetime.timedelta) -> inngest.Function[Any]:
+        @client.create_function(
+            fn_id=fn_id,
+            trigger=inngest.TriggerEvent(event=f"t/{fn_id}"),
+            throttle=inngest.Throttle(limit=1, period=period),
+        )
+        async def throttled_run(ctx: inngest.Context) -> Any:
+            seen.calls[fn_id] += 1
+            seen.started.append(time.monotonic())
+            return "started"
+
+        return throttled_run
 
     async def hold(key: str) -> str:
         seen.active[key] += 1
@@ -362,4 +368,13 @@ def _flow_control(client: inngest.Inngest, seen: Observed) -> list[inngest.Funct
         seen.cancellations.append(dict(ctx.event.data))
         seen.gate("cancel-announced").set()
 
-    return [filtered, cron, idempotent, throttled, limited, cancellable, after_cancel]
+    return [
+        filtered,
+        cron,
+        idempotent,
+        throttled("throttled", datetime.timedelta(minutes=1)),
+        throttled("quick-throttle", datetime.timedelta(seconds=2)),
+        limited,
+        cancellable,
+        after_cancel,
+    ]

@@ -264,3 +264,31 @@ async def test_an_event_over_the_rate_limit_starts_nothing(target: Target, seen:
     await asyncio.sleep(1.0)  # time for a second run, if there were one
     assert await target.runs(over) == []
     assert seen.calls["rate-limited"] == 1
+
+
+async def test_throttle_starts_limit_plus_burst_at_once_then_one_a_period(
+    target: Target, seen: Observed
+) -> None:
+    ids = await target.send_events([{"name": "t/quick-throttle", "data": {}}] * 3)
+    for event_id in ids:
+        assert (await target.finished_run(event_id))["status"] == "Completed"
+    first, second, third = sorted(seen.started)
+    assert second - first < 1.5  # limit 1 with a burst of 1: two at once
+    assert third - first >= 1.5  # the third a period (2 s) after
+
+
+async def test_priority_decides_which_queued_run_starts_first(
+    target: Target, seen: Observed
+) -> None:
+    try:
+        first = await target.send("t/prioritized", {"name": "first", "priority": 0})
+        async with asyncio.timeout(GATE_LIMIT):
+            await seen.gate("first-in-line").wait()
+        routine = await target.send("t/prioritized", {"name": "routine", "priority": 0})
+        urgent = await target.send("t/prioritized", {"name": "urgent", "priority": 120})
+        await asyncio.sleep(1.0)  # both queued behind the concurrency limit of 1
+    finally:
+        seen.gate("line").set()
+    for event_id in (first, routine, urgent):
+        assert (await target.finished_run(event_id))["status"] == "Completed"
+    assert seen.order == ["first", "urgent", "routine"]
