@@ -26,6 +26,7 @@ from tests.engine.harness import (
     running_harness,
     serve,
 )
+from tests.engine.stand_in_model import ANSWER, KEY, Provider, anthropic_adapter, asker
 
 EXTERNAL_URL = os.environ.get("INNGEST_CONFORMANCE_URL")
 GATE_LIMIT = 10.0  # seconds for a function to reach a point the test waits for
@@ -82,14 +83,32 @@ def seen() -> Observed:
     return Observed()
 
 
+@pytest.fixture
+async def provider() -> AsyncIterator[Provider]:
+    """A model provider served on a local port, for `step.ai.infer`."""
+    played = Provider()
+    port = free_port()
+    played.origin = f"http://127.0.0.1:{port}"
+    async with serve(played.app(), port):
+        yield played
+
+
+def _functions(client: inngest.Inngest, seen: Observed, provider: Provider) -> list[Any]:
+    return [*build_suite(client, seen), asker(client, anthropic_adapter(provider.origin))]
+
+
 @pytest.fixture(params=TARGETS)
 async def target(
-    request: pytest.FixtureRequest, tmp_path: object, engine_port: int, seen: Observed
+    request: pytest.FixtureRequest,
+    tmp_path: object,
+    engine_port: int,
+    seen: Observed,
+    provider: Provider,
 ) -> AsyncIterator[Target]:
     if request.param == "embedded":
         client = make_client(f"http://127.0.0.1:{engine_port}")
         database = f"sqlite+aiosqlite:///{tmp_path}/engine.db"
-        functions = build_suite(client, seen)
+        functions = _functions(client, seen, provider)
         # The wall clock, as a remote server has: these tests wait for real seconds.
         async with running_harness(
             database, functions, client, engine_port, clock=WallClock()
@@ -100,17 +119,17 @@ async def target(
             yield h
         return
     assert EXTERNAL_URL is not None
-    async with _external(EXTERNAL_URL, seen) as server:
+    async with _external(EXTERNAL_URL, seen, provider) as server:
         yield server
 
 
 @contextlib.asynccontextmanager
-async def _external(url: str, seen: Observed) -> AsyncIterator[ExternalServer]:
+async def _external(url: str, seen: Observed, provider: Provider) -> AsyncIterator[ExternalServer]:
     client = inngest.Inngest(
         app_id="t", api_base_url=url, event_api_base_url=url, is_production=False
     )
     app = fastapi.FastAPI()
-    inngest.fast_api.serve(app, client, build_suite(client, seen))
+    inngest.fast_api.serve(app, client, _functions(client, seen, provider))
     port = free_port()
     async with serve(app, port), httpx.AsyncClient() as http:
         (await http.put(f"http://127.0.0.1:{port}/api/inngest")).raise_for_status()
@@ -292,3 +311,13 @@ async def test_priority_decides_which_queued_run_starts_first(
     for event_id in (first, routine, urgent):
         assert (await target.finished_run(event_id))["status"] == "Completed"
     assert seen.order == ["first", "urgent", "routine"]
+
+
+async def test_the_server_makes_a_model_call_once_and_its_answer_is_the_steps_output(
+    target: Target, provider: Provider
+) -> None:
+    run = await target.finished_run(await target.send("t/ask"))
+    assert (run["status"], run["output"]) == ("Completed", {"answer": ANSWER, "after": "after"})
+    [request] = provider.requests  # the call after the next step did not ask again
+    assert (request["path"], request["headers"]["x-api-key"]) == ("/v1/messages", KEY)
+    assert request["body"]["model"] == "claude-test"

@@ -3,70 +3,19 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
-import inngest
 import pytest
-from inngest.experimental.ai import anthropic, gemini
+from inngest.experimental.ai import gemini
 from sqlalchemy import select
-from starlette.applications import Starlette
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from tests.engine.harness import free_port, make_client, pending_job, running_harness, serve
 from tests.engine.stand_in_app import App, engine_calling, script
+from tests.engine.stand_in_model import ANSWER, KEY, Provider, anthropic_adapter, asker
 from workflows.engine import schema
 from workflows.engine.inference import MAX_ANSWER_BYTES
 from workflows.engine.logs import redact_event_keys
-
-KEY = "sk-ant-api03-do-not-log-me"
-ANSWER = {"id": "msg_1", "type": "message", "content": [{"type": "text", "text": "Hi there!"}]}
-
-
-@dataclass
-class Provider:
-    """Plays the model provider: records each request, answers as told."""
-
-    status: int = 200
-    body: bytes | None = None
-    requests: list[dict[str, Any]] = field(default_factory=list)
-
-    def app(self) -> Starlette:
-        async def answer(request: Request) -> Response:
-            self.requests.append(
-                {
-                    "path": request.url.path,
-                    "query": request.url.query,
-                    "headers": dict(request.headers),
-                    "body": await request.json(),
-                }
-            )
-            if self.body is not None:
-                return Response(self.body, status_code=self.status)
-            return JSONResponse(ANSWER, status_code=self.status)
-
-        return Starlette(routes=[Route("/{path:path}", answer, methods=["POST"])])
-
-
-async def _after() -> str:
-    return "after"
-
-
-def _asker(client: inngest.Inngest, adapter: Any) -> inngest.Function[Any]:
-    @client.create_function(fn_id="asker", trigger=inngest.TriggerEvent(event="t/ask"), retries=1)
-    async def asker(ctx: inngest.Context) -> Any:
-        try:
-            answer = await ctx.step.ai.infer(
-                "ask-model", adapter=adapter, body={"messages": [{"role": "user", "content": "hi"}]}
-            )
-        except inngest.StepError as error:
-            return {"error": error.name}
-        after = await ctx.step.run("after", _after)
-        return {"answer": answer, "after": after}
-
-    return asker
 
 
 async def _ask(
@@ -77,7 +26,7 @@ async def _ask(
     adapter = adapter_for(f"http://127.0.0.1:{port}")
     async with (
         serve(provider.app(), port),
-        running_harness(engine_db, [_asker(client, adapter)], client, engine_port) as h,
+        running_harness(engine_db, [asker(client, adapter)], client, engine_port) as h,
     ):
         event_id = await h.send("t/ask")
         if retried:
@@ -96,17 +45,13 @@ def _logged(caplog: pytest.LogCaptureFixture) -> str:
     return "\n".join(r.getMessage() for r in caplog.records if r.name != "aiosqlite")
 
 
-def _anthropic(origin: str) -> anthropic.Adapter:
-    return anthropic.Adapter(auth_key=KEY, base_url=f"{origin}/v1", model="claude-test")
-
-
 async def test_the_engine_makes_the_model_call_once_and_the_answer_is_the_steps_output(
     engine_db: str, engine_port: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     provider = Provider()
     # httpx too, whatever level a server set-up left it at: its request lines carry the URL.
     with caplog.at_level(logging.DEBUG), caplog.at_level(logging.DEBUG, logger="httpx"):
-        run, steps, jobs = await _ask(engine_db, engine_port, provider, _anthropic)
+        run, steps, jobs = await _ask(engine_db, engine_port, provider, anthropic_adapter)
 
     assert (run["status"], run["output"]) == ("Completed", {"answer": ANSWER, "after": "after"})
     [request] = provider.requests
@@ -124,7 +69,7 @@ async def test_a_failing_model_call_is_retried_then_fails_the_step(
     engine_db: str, engine_port: int
 ) -> None:
     provider = Provider(status=500, body=b'{"error": "overloaded"}')
-    run, steps, _ = await _ask(engine_db, engine_port, provider, _anthropic, retried=True)
+    run, steps, _ = await _ask(engine_db, engine_port, provider, anthropic_adapter, retried=True)
 
     assert len(provider.requests) == 2  # retries=1
     name = "Error making AI request: unsuccessful status code: 500"
@@ -137,7 +82,7 @@ async def test_an_answer_over_the_size_limit_fails_the_step_instead_of_filling_m
     engine_db: str, engine_port: int
 ) -> None:
     provider = Provider(body=b'"' + b"x" * MAX_ANSWER_BYTES + b'"')
-    run, _, _ = await _ask(engine_db, engine_port, provider, _anthropic, retried=True)
+    run, _, _ = await _ask(engine_db, engine_port, provider, anthropic_adapter, retried=True)
 
     assert run["output"] == {
         "error": f"Error making AI request: the answer is over {MAX_ANSWER_BYTES} bytes"
