@@ -114,9 +114,13 @@ class Harness:
         return {"authorization": f"Bearer {hashed_signing_key(self.engine.signing_key)}"}
 
     async def runs(self, event_id: str) -> list[dict[str, Any]]:
-        url = f"{self.engine_url}/v1/events/{event_id}/runs"
-        response = await self.http.get(url, headers=self.api_headers)
-        return list(response.json()["data"])
+        return list((await self.api(f"/v1/events/{event_id}/runs"))["data"])
+
+    async def api(self, path: str) -> Any:
+        """The engine's REST API's answer to a GET, as JSON."""
+        response = await self.http.get(f"{self.engine_url}{path}", headers=self.api_headers)
+        response.raise_for_status()
+        return response.json()
 
     async def finished_run(self, event_id: str) -> dict[str, Any]:
         """The event's single run once it has ended."""

@@ -27,6 +27,7 @@ from tests.engine.harness import (
     serve,
 )
 from tests.engine.stand_in_model import ANSWER, KEY, Provider, anthropic_adapter, asker
+from workflows.engine.protocol import hash_step_id
 
 EXTERNAL_URL = os.environ.get("INNGEST_CONFORMANCE_URL")
 GATE_LIMIT = 10.0  # seconds for a function to reach a point the test waits for
@@ -44,6 +45,7 @@ class Target(Protocol):
     async def send_events(self, events: list[dict[str, Any]]) -> list[str]: ...
     async def finished_run(self, event_id: str) -> dict[str, Any]: ...
     async def runs(self, event_id: str) -> list[dict[str, Any]]: ...
+    async def api(self, path: str) -> Any: ...
 
 
 class ExternalServer:
@@ -65,8 +67,12 @@ class ExternalServer:
         return [str(event_id) for event_id in response.json()["ids"]]
 
     async def runs(self, event_id: str) -> list[dict[str, Any]]:
-        response = await self.http.get(f"{self.url}/v1/events/{event_id}/runs")
-        return list(response.json().get("data") or [])
+        return list((await self.api(f"/v1/events/{event_id}/runs")).get("data") or [])
+
+    async def api(self, path: str) -> Any:
+        response = await self.http.get(f"{self.url}{path}")
+        response.raise_for_status()
+        return response.json()
 
     async def finished_run(self, event_id: str) -> dict[str, Any]:
         async with asyncio.timeout(30):
@@ -321,3 +327,30 @@ async def test_the_server_makes_a_model_call_once_and_its_answer_is_the_steps_ou
     [request] = provider.requests  # the call after the next step did not ask again
     assert (request["path"], request["headers"]["x-api-key"]) == ("/v1/messages", KEY)
     assert request["body"]["model"] == "claude-test"
+
+
+async def test_the_api_gives_a_running_runs_event_and_step_outputs(target: Target) -> None:
+    # What the SDK reads when a call says `use_api`, and what tooling reads of an event.
+    event_id = await target.send("t/wait", {"id": "api"})
+    run_id = await _waiting_after_a_step(target, event_id)
+    before = {hash_step_id("before"): {"data": 101}}
+    assert await target.api(f"/v0/runs/{run_id}/actions") == before
+    [event] = await target.api(f"/v0/runs/{run_id}/batch")
+    assert (event["name"], event["data"]) == ("t/wait", {"id": "api"})
+    sent = (await target.api(f"/v1/events/{event_id}"))["data"]
+    assert (sent["name"], sent["data"]) == ("t/wait", {"id": "api"})
+    task = asyncio.create_task(target.finished_run(event_id))
+    while not task.done():
+        await target.send("t/decided", {"id": "api"})
+        await asyncio.wait({task}, timeout=0.5)
+    assert task.result()["status"] == "Completed"
+
+
+async def _waiting_after_a_step(target: Target, event_id: str) -> str:
+    """The event's run, once it has a step's output (a server drops a run's state when it ends)."""
+    async with asyncio.timeout(GATE_LIMIT):
+        while True:
+            runs = await target.runs(event_id)
+            if runs and await target.api(f"/v0/runs/{runs[0]['run_id']}/actions"):
+                return str(runs[0]["run_id"])
+            await asyncio.sleep(0.1)
