@@ -325,6 +325,21 @@ async def test_runs_for_an_event_come_in_the_order_they_started(store: Store) ->
     assert await store.run("run_missing") is None
 
 
+async def test_a_batched_run_is_listed_under_every_event_of_its_batch(store: Store) -> None:
+    await _add_run(store, "run_batch", event_id="evt_1")
+    await _add_run(store, "run_other", event_id="evt_9")
+    async with store.transaction() as conn:
+        await conn.execute(
+            insert(schema.run_events),
+            [{"event_id": f"evt_{n}", "run_id": "run_batch", "position": n - 1} for n in (1, 2, 3)],
+        )
+
+    for event_id in ("evt_1", "evt_2", "evt_3"):
+        assert [run.id for run in await store.runs_for_event(event_id)] == ["run_batch"]
+    assert [run.id for run in await store.runs_for_event("evt_9")] == ["run_other"]
+    assert await store.runs_for_event("evt_4") == []
+
+
 async def test_sqlite_is_shared_in_wal_mode_and_waits_for_a_busy_writer(tmp_path: Path) -> None:
     engine = connect(f"sqlite+aiosqlite:///{tmp_path / 'wal.db'}")
     try:
