@@ -77,6 +77,15 @@ def dispatch_flow_functions(client: inngest.Inngest, seen: Observed) -> list[inn
         await ctx.step.sleep("work-for-two-hours", datetime.timedelta(hours=2))
         return "finished"
 
+    @client.create_function(
+        fn_id="quick-start",
+        trigger=inngest.TriggerEvent(event="t/quick-start"),
+        concurrency=[inngest.Concurrency(limit=1)],
+        timeouts=inngest.Timeouts(start=datetime.timedelta(seconds=1)),
+    )
+    async def quick_start(ctx: inngest.Context) -> Any:
+        return await ctx.step.run("hold-in-line", hold_in_line, str(ctx.event.data["name"]))
+
     async def share_the_pool() -> None:
         seen.active["pool"] += 1
         seen.max_active["pool"] = max(seen.max_active["pool"], seen.active["pool"])
@@ -121,4 +130,5 @@ def dispatch_flow_functions(client: inngest.Inngest, seen: Observed) -> list[inn
         pooled("pooled-b"),
         prioritized,
         timed,
+        quick_start,
     ]

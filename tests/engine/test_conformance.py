@@ -274,6 +274,21 @@ async def test_a_run_past_its_finish_timeout_is_cancelled(target: Target) -> Non
     assert run["status"] == "Cancelled"
 
 
+async def test_a_run_not_started_within_its_start_timeout_is_cancelled(
+    target: Target, seen: Observed
+) -> None:
+    try:
+        holder = await target.send("t/quick-start", {"name": "holder"})
+        async with asyncio.timeout(GATE_LIMIT):
+            await seen.gate("holder-in-line").wait()
+        queued = await target.send("t/quick-start", {"name": "queued"})  # behind the limit of 1
+        assert (await target.finished_run(queued))["status"] == "Cancelled"
+    finally:
+        seen.gate("line").set()
+    assert (await target.finished_run(holder))["status"] == "Completed"
+    assert seen.order == ["holder"]
+
+
 async def test_debounce_starts_one_run_with_the_last_event(target: Target, seen: Observed) -> None:
     ids = await target.send_events([{"name": "t/quick-debounce", "data": {"n": n}} for n in (1, 2)])
     run = await target.finished_run(ids[-1])
