@@ -11,10 +11,31 @@ function liveQueue(table) {
     // Rendered and escaped by the server's templates, the same markup as the first page load.
     rows.innerHTML = update.html;
     count.textContent = String(update.count);
+    document.getElementById("queue-alerts").innerHTML = update.alerts;
+    escalations(update.escalations);
     table.dataset.updated = String(Date.now());
   });
   source.addEventListener("open", () => { state.textContent = "Live: new items appear here on their own."; });
   source.addEventListener("error", () => { state.textContent = "Reconnecting…"; });
+}
+
+// The number of escalations waiting for a person, in the queue's hint and the nav's badge.
+function escalations(waiting) {
+  const hint = document.querySelector("#queue-escalations a");
+  if (hint) hint.textContent = `Handed to a person: ${waiting}`;
+  const link = document.querySelector('nav a[href="/console/escalations"]');
+  let badge = document.getElementById("nav-escalations");
+  if (waiting === 0 || !link) {
+    if (badge) badge.remove();
+    return;
+  }
+  if (!badge) {
+    badge = document.createElement("span");
+    badge.className = "count";
+    badge.id = "nav-escalations";
+    link.append(" ", badge);
+  }
+  badge.textContent = String(waiting);
 }
 
 function liveItem(item) {

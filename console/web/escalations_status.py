@@ -24,6 +24,14 @@ class Attention:
     alerts: Sequence[Alert]
 
 
+async def read_attention(services: Services) -> Attention:
+    async with services.sessions() as session:
+        return Attention(
+            escalations=await count_unresolved(session=session),
+            alerts=await open_alerts(session=session),
+        )
+
+
 class AttentionCounts:
     """Reads the counts for the console's pages (GETs that are neither files nor streams)."""
 
@@ -32,12 +40,7 @@ class AttentionCounts:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and _is_page(scope):
-            services: Services = scope["app"].state.services
-            async with services.sessions() as session:
-                attention = Attention(
-                    escalations=await count_unresolved(session=session),
-                    alerts=await open_alerts(session=session),
-                )
+            attention = await read_attention(scope["app"].state.services)
             scope.setdefault("state", {})[STATE_KEY] = attention
         await self.app(scope, receive, send)
 

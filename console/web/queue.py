@@ -11,11 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from console.web.escalations_status import read_attention
 from console.web.listing import ActionRow, action_rows, joined_actions
 from console.web.live import event_stream
 from console.web.paging import DateRange, Page, counted, page_link
 from console.web.rendering import TOOL_LABELS, render, render_fragment
-from console.web.security import SignedIn, services_of, signed_in
+from console.web.security import SignedIn, csrf_token, services_of, signed_in
 from workflows.services import Services
 from workflows.store.crud import list_apps
 from workflows.store.models import Action
@@ -64,11 +65,26 @@ async def pending_rows(
     return rows, page
 
 
-async def _rows_html(request: Request, only: QueueFilter) -> dict[str, Any]:
+async def _queue_now(request: Request, only: QueueFilter, user: SignedIn) -> dict[str, Any]:
+    """What the open queue page shows that changes: its rows and count, the alerts above them
+    and the number of escalations waiting for a person."""
     now = request.app.state.clock()
-    rows, page = await pending_rows(services_of(request), now=now, only=only)
-    html = render_fragment("_queue_rows.html", {"rows": rows, "now": now})
-    return {"html": html, "count": page.total}
+    services = services_of(request)
+    rows, page = await pending_rows(services, now=now, only=only)
+    attention = await read_attention(services)
+    alerts = {
+        "attention": attention,
+        "user": user,
+        "csrf_token": csrf_token(request),
+        "nav": "/console/",
+        "now": now,
+    }
+    return {
+        "html": render_fragment("_queue_rows.html", {"rows": rows, "now": now}),
+        "count": page.total,
+        "alerts": render_fragment("_alerts.html", alerts),
+        "escalations": attention.escalations,
+    }
 
 
 @signed_in()
@@ -93,7 +109,7 @@ async def queue_page(request: Request, user: SignedIn) -> Response:
 @signed_in(page=False)
 async def queue_stream(request: Request, user: SignedIn) -> Response:
     only = QueueFilter.from_request(request)
-    return event_stream(request, "queue", lambda: _rows_html(request, only))
+    return event_stream(request, "queue", lambda: _queue_now(request, only, user))
 
 
 routes = [

@@ -106,3 +106,31 @@ async def test_a_viewer_sees_escalations_but_no_buttons(console: Console) -> Non
     await expect(row).to_contain_text("Approvers claim and resolve.")
     await expect(page.get_by_role("button", name="Claim")).to_have_count(0)
     await expect(page.get_by_role("button", name="Resolve")).to_have_count(0)
+
+
+async def test_the_open_queue_shows_new_alerts_and_escalations_without_a_reload(
+    console: Console,
+) -> None:
+    page = await console.page("approver")
+    await expect(page.locator("#queue-escalations")).to_contain_text("Handed to a person: 0")
+    await expect(page.locator("#alerts")).to_have_count(0)
+    await expect(page.locator("#nav-escalations")).to_have_count(0)
+
+    await raise_alert(
+        console.stack.services,
+        Raised(
+            key="action-failed:act_live",
+            kind="action-failed",
+            subject="act_live",
+            summary="The refund act_live failed: the app refused <b>it</b>",
+        ),
+    )
+    await _escalated(console, "cnv_live", "Chargeback filed", HOSTILE)
+
+    await expect(page.locator("#alerts")).to_contain_text("the app refused <b>it</b>")
+    await expect(page.locator("#queue-escalations")).to_contain_text("Handed to a person: 1")
+    await expect(page.locator("#nav-escalations")).to_have_text("1")
+    # The alert came over the live stream; its form still carries the session's CSRF token.
+    await page.locator("#alerts").get_by_role("button", name="Dismiss").click()
+    await expect(page.locator("#alerts")).to_have_count(0)
+    await expect(page.locator("#nav-escalations")).to_have_text("1")

@@ -16,6 +16,7 @@ import pytest
 from tests.console.web.conftest import EMAILS, PASSWORD, PASSWORD_HASH, sign_in
 from tests.flow.approvals import LEAD, click, pending_refund, waiting
 from tests.flow.stack import Stack, running_stack, stack_settings
+from workflows.alerts import Raised, raise_alert
 from workflows.store.users import create_user
 
 STREAM_LIMIT = 20.0  # seconds of real work before a test gives up
@@ -79,6 +80,25 @@ async def test_the_queue_stream_sends_arrivals_and_decisions_made_elsewhere(
         await waiting(stack, pending.id)
         await click(stack, pending.id, who=LEAD)  # as a Slack click would
         assert (await events.next("queue"))["count"] == 0
+
+
+async def test_the_queue_stream_sends_new_alerts_escaped(stack: Stack) -> None:
+    async with (
+        _viewer(stack) as client,
+        client.stream("GET", "/console/queue/stream") as response,
+    ):
+        events = Events(response)
+        first = await events.next("queue")
+        assert (first["alerts"].strip(), first["escalations"]) == ("", 0)
+
+        summary = "The refund failed: the app refused <b>it</b>"
+        alert = Raised(key="action-failed:x", kind="action-failed", subject="x", summary=summary)
+        await raise_alert(stack.services, alert)
+
+        alerts = (await events.next("queue"))["alerts"]
+        assert "the app refused &lt;b&gt;it&lt;/b&gt;" in alerts
+        assert "<b>it" not in alerts
+        assert "Dismiss" not in alerts  # a viewer may not decide, live or not
 
 
 async def test_the_queue_stream_drops_an_item_once_it_expires(stack: Stack) -> None:
