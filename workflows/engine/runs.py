@@ -111,7 +111,7 @@ async def end_run(
         memo = {"error": error} if status != "Completed" else {"data": output}
         await resume(conn, run.parent_run_id, run.parent_step_id, memo, now, op="InvokeFunction")
     announced = _ANNOUNCED.get(status)
-    # A failure handler's own failure is not announced, as on Inngest: it would call itself.
+    # A failure handler's own end is not announced, as on Inngest: it could call itself.
     if announced is None or run.event.get("name") == FUNCTION_FAILED:
         return
     if status == "Cancelled":

@@ -19,8 +19,8 @@ from sqlalchemy import (
     event,
     exists,
     insert,
-    or_,
     select,
+    union,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -229,10 +229,11 @@ class Store:
             return list((await conn.execute(_MEMOS, {"run_id": run_id})).all())
 
     async def runs_for_event(self, event_id: str) -> list[Row[Any]]:
-        batches = select(schema.run_events.c.run_id).where(schema.run_events.c.event_id == event_id)
-        query = select(schema.runs).where(
-            or_(schema.runs.c.event_id == event_id, schema.runs.c.id.in_(batches))
-        )
+        # Run ids from each index, then the runs: an OR across the two tables would make
+        # PostgreSQL read every run.
+        started = select(schema.runs.c.id).where(schema.runs.c.event_id == event_id)
+        batched = select(schema.run_events.c.run_id).where(schema.run_events.c.event_id == event_id)
+        query = select(schema.runs).where(schema.runs.c.id.in_(union(started, batched)))
         async with self.statement() as conn:
             return list((await conn.execute(query.order_by(schema.runs.c.started_at))).all())
 
