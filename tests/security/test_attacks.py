@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
 
@@ -105,6 +107,31 @@ def test_run_outputs_are_not_served_without_the_bearer(
     response = http.get(f"{served.engine_url}{path}")
 
     assert response.status_code == 401
+
+
+def test_a_run_is_cancelled_only_with_the_signing_key_and_the_cancellation_is_announced(
+    served: Served, http: httpx.Client
+) -> None:
+    run_id = "run_attacked"
+    event = json.dumps({"id": "evt_attacked", "name": "t/attacked", "data": {}})
+    with contextlib.closing(sqlite3.connect(served.database)) as connection, connection:
+        connection.execute(
+            "INSERT INTO engine_runs (id, function_id, event_id, event, status, concurrency,"
+            " started_at) VALUES (?, 'support-agent-t', 'evt_attacked', ?, 'Running', '[]', ?)",
+            (run_id, event, time.time()),
+        )
+    url = f"{served.engine_url}/v1/runs/{run_id}"
+
+    for bearer in (None, "0" * 64, PLACEHOLDER):
+        headers = {"authorization": f"Bearer {bearer}"} if bearer else {}
+        assert http.delete(url, headers=headers).status_code == 401
+    assert served.count("engine_runs", "status = 'Running' AND id = 'run_attacked'") == 1
+
+    bearer = hashed_signing_key(served.secret("ENGINE_SIGNING_KEY"))
+    cancelled = http.delete(url, headers={"authorization": f"Bearer {bearer}"})
+
+    assert (cancelled.status_code, cancelled.json()["data"]["status"]) == (200, "Cancelled")
+    assert served.count("engine_events", "name = 'inngest/function.cancelled'") == 1
 
 
 def test_a_webhook_signed_with_the_old_default_secret_is_refused_and_stores_nothing(
